@@ -1,0 +1,3 @@
+from desktop_gan.cli import main
+
+raise SystemExit(main())

@@ -1,0 +1,1 @@
+"""The audio engine: sounddevice streams, rings, player and recorder (no Qt, no torch)."""

@@ -1,0 +1,1 @@
+"""Pure parameters and data structures: numpy only, no Qt, no torch, no devices."""

@@ -1,0 +1,1 @@
+"""Pure signal processing: numpy/scipy only (no Qt, no torch, no devices)."""

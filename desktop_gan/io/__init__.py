@@ -1,0 +1,1 @@
+"""Files at the edge: audio files through libsndfile, model files as safetensors + JSON."""

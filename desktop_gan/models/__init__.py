@@ -1,0 +1,1 @@
+"""torch modules: generators, discriminators and losses. torch only (no Qt, no devices)."""

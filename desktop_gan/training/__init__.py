@@ -1,0 +1,1 @@
+"""Data generation scripts (seeded), datasets, the trainer, checkpoints and export."""

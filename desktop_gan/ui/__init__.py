@@ -1,0 +1,1 @@
+"""PySide6 + pyqtgraph: the main window, views and panels. No audio or model logic here."""

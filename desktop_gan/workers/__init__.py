@@ -1,0 +1,1 @@
+"""The only place threads and processes start: inference thread, training process, file jobs."""
