@@ -35,8 +35,8 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: list[str] | None = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
-    if not argv or not (argv[0] in SUBCOMMANDS or argv[0].startswith("-")):
-        # No subcommand: the app, optionally with files to open.
+    if not argv or not (argv[0] in SUBCOMMANDS or argv[0] in ("-h", "--help", "--version")):
+        # No subcommand: the app, with its own options and files to open.
         from desktop_gan.ui.app import run_app
 
         return run_app(argv)

@@ -1,0 +1,226 @@
+"""Streaming speech enhancer: ``process(block) -> block`` at any supported rate, in pure numpy.
+
+Signal flow for one block at the host rate ``r``::
+
+    x --+--> [resample r->48k] -> STFT -> band gains (GRU, numpy) -> ISTFT -> [48k->r] --> wet
+        +--> delay line (latency_samples) ------------------------------------------------> dry
+    out = listen(mix * wet + (1 - mix) * dry | residue = dry - that | dry), bypass crossfaded
+
+The model runs frame by frame from the exported weights (no torch at run time). Each stage computes
+each output sample exactly once, when its last input sample has arrived, so the output never
+depends on how the input was split into blocks, and the latency is a fixed integer number of
+samples: one 20 ms window at 48 kHz, plus the resampler's round trip at other rates. Stereo is
+either 'mid' (gains computed on the mid signal, applied to both channels: the image stays put) or
+'per-channel' (independent model state per channel). Parameters arrive as a whole ``EnhanceParams``
+object; the attenuation limit floors the gains, so ``strength_db=0`` is transparent.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import numpy as np
+
+from desktop_gan.core.params import EnhanceParams
+from desktop_gan.dsp.stft import erb_filterbank, sqrt_hann
+from desktop_gan.dsp.stream_resample import pair
+from desktop_gan.io.modelfile import ModelFileError, load_model
+
+BYPASS_FADE_S = 0.01
+
+
+def default_model_path() -> Path:
+    return Path(__file__).resolve().parents[2] / "resources" / "models" / "enhancer.safetensors"
+
+
+def _sigmoid(x: np.ndarray) -> np.ndarray:
+    return 1.0 / (1.0 + np.exp(-x))
+
+
+class BandGainModel:
+    """The generator's per-frame computation in numpy (mirrors ``models.enhancer``)."""
+
+    def __init__(self, tensors: dict[str, np.ndarray], config: dict, name: str = "model") -> None:
+        m = config.get("model")
+        try:
+            self.win, self.hop = int(m["win"]), int(m["hop"])
+            self.nb, self.hidden, self.layers = int(m["n_bands"]), int(m["hidden"]), int(m["layers"])
+            self.samplerate = int(m["samplerate"])
+            self.alpha, self.init = float(m["norm_alpha"]), float(m["norm_init"])
+        except (TypeError, KeyError, ValueError):
+            raise ModelFileError(f"{name}: config lacks the enhancer's model settings") from None
+        if config.get("latency_samples") != self.win or config.get("hop") != self.hop:
+            raise ModelFileError(f"{name}: config latency/hop do not match its model settings")
+        f = self.win // 2 + 1
+        expect = {"inp.weight": (self.hidden, 2 * self.nb), "inp.bias": (self.hidden,),
+                  "out.weight": (self.nb, self.hidden), "out.bias": (self.nb,)}
+        for layer in range(self.layers):
+            expect[f"gru.weight_ih_l{layer}"] = (3 * self.hidden, self.hidden)
+            expect[f"gru.weight_hh_l{layer}"] = (3 * self.hidden, self.hidden)
+            expect[f"gru.bias_ih_l{layer}"] = (3 * self.hidden,)
+            expect[f"gru.bias_hh_l{layer}"] = (3 * self.hidden,)
+        for key, shape in expect.items():
+            if key not in tensors or tuple(tensors[key].shape) != shape:
+                raise ModelFileError(f"{name}: weights do not match the config ({key})")
+        t = {k: np.asarray(v, np.float32) for k, v in tensors.items()}
+        self.w_in, self.b_in = t["inp.weight"].T.copy(), t["inp.bias"]
+        self.w_out, self.b_out = t["out.weight"].T.copy(), t["out.bias"]
+        self.gru = [(t[f"gru.weight_ih_l{i}"].T.copy(), t[f"gru.weight_hh_l{i}"].T.copy(),
+                     t[f"gru.bias_ih_l{i}"], t[f"gru.bias_hh_l{i}"]) for i in range(self.layers)]
+        pool, interp = erb_filterbank(f, self.samplerate, self.nb)
+        self.pool_t, self.interp = pool.T.copy(), interp
+        self.params = sum(v.size for v in tensors.values())
+
+    def initial_state(self, streams: int) -> tuple[np.ndarray, np.ndarray]:
+        return (np.zeros((self.layers, streams, self.hidden), np.float32),
+                np.full((streams, self.nb), self.init, np.float32))
+
+    def step(self, spec: np.ndarray, state) -> np.ndarray:
+        """One frame: spec (streams, bins) complex -> band gains (streams, n_bands); updates state."""
+        h, mean = state
+        power = (spec.real ** 2 + spec.imag ** 2).astype(np.float32)
+        logp = np.log10(power @ self.pool_t + 1e-10)
+        mean *= self.alpha
+        mean += (1 - self.alpha) * logp
+        x = np.concatenate([(logp + 6.0) / 3.0, (logp - mean) / 3.0], axis=-1).astype(np.float32)
+        x = np.maximum(x @ self.w_in + self.b_in, 0.0)
+        hd = self.hidden
+        for i, (wi, wh, bi, bh) in enumerate(self.gru):
+            gi, gh = x @ wi + bi, h[i] @ wh + bh
+            r = _sigmoid(gi[:, :hd] + gh[:, :hd])
+            z = _sigmoid(gi[:, hd:2 * hd] + gh[:, hd:2 * hd])
+            n = np.tanh(gi[:, 2 * hd:] + r * gh[:, 2 * hd:])
+            h[i] = (1 - z) * n + z * h[i]
+            x = h[i]
+        return _sigmoid(x @ self.w_out + self.b_out).astype(np.float32)
+
+
+class _Core:
+    """The model at its own rate: any block size in, same size out, latency = one window."""
+
+    def __init__(self, model: BandGainModel, channels: int, link: str) -> None:
+        self.m, self.ch, self.link = model, channels, link
+        self.window = sqrt_hann(model.win)
+        self.streams = 1 if link == "mid" else channels
+        self.reset()
+
+    def reset(self) -> None:
+        w, h = self.m.win, self.m.hop
+        self._in = np.zeros((w - h, self.ch), np.float32)
+        self._ola = np.zeros((w, self.ch), np.float32)
+        self._out = np.zeros((h, self.ch), np.float32)  # one hop of priming: blocks of any size
+        self._state = self.m.initial_state(self.streams)
+
+    def process(self, x: np.ndarray, floor: float) -> np.ndarray:
+        w, h = self.m.win, self.m.hop
+        buf = np.concatenate([self._in, x])
+        t = (len(buf) - (w - h)) // h
+        outs = [self._out]
+        if t > 0:
+            idx = np.arange(t)[:, None] * h + np.arange(w)[None, :]
+            spec = np.fft.rfft(buf[idx] * self.window[None, :, None], axis=1)  # (t, bins, ch)
+            for k in range(t):
+                frame = spec[k].T  # (ch, bins)
+                feat = frame.mean(axis=0, keepdims=True) if self.link == "mid" else frame
+                gains = np.maximum(self.m.step(feat, self._state), floor) @ self.m.interp
+                y = np.fft.irfft(frame * gains, n=w, axis=-1).T.astype(np.float32) * self.window[:, None]
+                self._ola += y
+                outs.append(self._ola[:h].copy())
+                self._ola = np.concatenate([self._ola[h:], np.zeros((h, self.ch), np.float32)])
+            self._in = buf[t * h:]
+        else:
+            self._in = buf
+        out = np.concatenate(outs)
+        self._out = out[len(x):]
+        return out[: len(x)]
+
+
+class StreamingEnhancer:
+    """Live enhancer for one stream of mono or stereo audio at 16-96 kHz."""
+
+    def __init__(self, model: str | os.PathLike | tuple | None = None, samplerate: int = 48000,
+                 channels: int = 1, stereo: str = "mid", params: EnhanceParams | None = None) -> None:
+        if isinstance(model, tuple):
+            tensors, config = model
+            name = "model"
+        else:
+            path = Path(model) if model is not None else default_model_path()
+            tensors, config = load_model(path, kind="enhancer")
+            name = path.name
+        if stereo not in ("mid", "per-channel"):
+            raise ValueError("stereo must be 'mid' or 'per-channel'")
+        if not 1 <= channels <= 8:
+            raise ValueError("channels must be 1-8")
+        self.model = BandGainModel(tensors, config, name)
+        self.config = config
+        self.samplerate, self.channels = int(samplerate), int(channels)
+        mr = self.model.samplerate
+        self._core = _Core(self.model, self.channels, stereo)
+        core_delay = self.model.win * self.samplerate / mr
+        if self.samplerate != mr:
+            if (self.model.win * self.samplerate) % mr:
+                raise ValueError(f"{self.samplerate} Hz is not supported (latency would not be whole samples)")
+            self._up, self._down, k = pair(self.samplerate, mr)
+        else:
+            self._up = self._down = None
+            k = 0
+        self.latency_samples = int(k + core_delay)
+        self.params = params or EnhanceParams()
+        self.reset()
+
+    @property
+    def latency_seconds(self) -> float:
+        return self.latency_samples / self.samplerate
+
+    def set_params(self, params: EnhanceParams) -> None:
+        self.params = params  # a single reference swap; readers see the old or the new object
+
+    def reset(self) -> None:
+        self._core.reset()
+        for r in (self._up, self._down):
+            if r is not None:
+                r.reset()
+        self._dry = np.zeros((self.latency_samples, self.channels), np.float32)
+        self._wet = np.zeros((0, self.channels), np.float32)
+        self._xf = 1.0 if self.params.bypass else 0.0
+
+    def process(self, block: np.ndarray) -> np.ndarray:
+        x = np.asarray(block, np.float32)
+        mono_in = x.ndim == 1
+        x2 = x[:, None] if mono_in else x
+        if x2.shape[1] != self.channels:
+            raise ValueError(f"expected {self.channels} channel(s), got {x2.shape[1]}")
+        n = len(x2)
+        p = self.params
+        floor = float(10 ** (-p.strength_db / 20))
+        y = self._up.process(x2) if self._up is not None else x2
+        y = self._core.process(y, floor)
+        y = self._down.process(y) if self._down is not None else y
+        wet = np.concatenate([self._wet, y])
+        self._wet = wet[n:]
+        wet = wet[:n]
+        dry_buf = np.concatenate([self._dry, x2])
+        dry, self._dry = dry_buf[:n], dry_buf[n:]
+        mixed = p.mix * wet + (1.0 - p.mix) * dry
+        out = {"enhanced": mixed, "residue": dry - mixed, "dry": dry}[p.listen]
+        target = 1.0 if p.bypass else 0.0
+        if self._xf != target or target == 1.0:
+            step = 1.0 / max(1.0, BYPASS_FADE_S * self.samplerate)
+            ramp = np.clip(self._xf + np.sign(target - self._xf) * step * np.arange(1, n + 1), 0.0, 1.0)
+            self._xf = float(ramp[-1]) if n else self._xf
+            out = (1.0 - ramp[:, None]) * out + ramp[:, None] * dry
+        out = out.astype(np.float32)
+        return out[:, 0] if mono_in else out
+
+    def process_offline(self, audio: np.ndarray, block: int | None = None) -> np.ndarray:
+        """Whole signal, latency compensated: output has the input's exact length and alignment."""
+        self.reset()
+        x = np.asarray(audio, np.float32)
+        pad = np.zeros((self.latency_samples,) + x.shape[1:], np.float32)
+        full = np.concatenate([x, pad])
+        if block is None:
+            y = self.process(full)
+        else:
+            y = np.concatenate([self.process(full[i:i + block]) for i in range(0, len(full), block)])
+        return y[self.latency_samples:]
