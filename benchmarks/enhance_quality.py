@@ -395,9 +395,11 @@ def _table(rows: list) -> None:
 def build_systems(args) -> list:
     makers = [("unprocessed", Unprocessed), ("rnnoise", RNNoise), ("deepfilternet3", DeepFilterNet3),
               ("gtcrn", GTCRN), ("ours", lambda: Ours(ROOT / "resources" / "models" / "enhancer.safetensors"))]
-    for p in args.model or []:
-        p = Path(p)
-        makers.append((f"ours:{p.stem}", lambda p=p: Ours(p, f"ours:{p.stem}")))
+    for spec in args.model or []:  # PATH or NAME=PATH
+        label, _, path = spec.rpartition("=")
+        p = Path(path)
+        label = f"ours:{label or (p.stem if p.stem != 'enhancer' else p.resolve().parent.parent.name)}"
+        makers.append((label, lambda p=p, label=label: Ours(p, label)))
     wanted = set(args.systems.split(",")) if args.systems else None
     out = []
     for name, make in makers:
@@ -418,7 +420,7 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--seconds", type=float, default=4.0)
     ap.add_argument("--seed", type=int, default=eval_data.DEFAULT_SEED)
     ap.add_argument("--data", default=str(ROOT / "data" / "eval"), help="eval set folder")
-    ap.add_argument("--model", action="append", help="extra enhancer model file to score (repeatable)")
+    ap.add_argument("--model", action="append", help="extra enhancer model to score, PATH or NAME=PATH (repeatable)")
     ap.add_argument("--systems", default="", help="comma list to run (default all)")
     ap.add_argument("--out", default=str(ROOT / "benchmarks" / "results" / "enhance_quality.json"))
     ap.add_argument("--no-write", action="store_true", help="print only")

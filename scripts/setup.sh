@@ -12,7 +12,7 @@ APP_DEBS="python3-venv libportaudio2 libsndfile1 libxcb-cursor0 libxkbcommon-x11
 # Tests: a private PulseAudio for real streams, Xvfb, and the local sources the data scripts drive
 # (TTS voices, soundfonts, sox, fluidsynth).
 TEST_DEBS="pulseaudio pulseaudio-utils libasound2-plugins xvfb x11-utils xdotool imagemagick
-  espeak-ng flite festival festvox-kallpc16k festvox-kdlpc16k festvox-rablpc16k festvox-us-slt-hts
+  espeak-ng flite festival festvox-kallpc16k festvox-kdlpc16k festvox-us-slt-hts
   sox fluidsynth fluid-soundfont-gm musescore-general-soundfont avldrums.lv2-soundfont"
 
 debs="$APP_DEBS"

@@ -6,7 +6,10 @@ first use) or from the user's folders (``clean_dir``/``noise_dir``: any audio fi
 applied) with one or two noise crops at an SNR drawn from ``snr_db``; a fraction stays clean so the
 model learns to leave clean speech alone. The last 5 % of the files are kept for validation.
 
-``adversarial=False`` trains the same generator on the multi-resolution STFT loss alone (ablation).
+Generator loss: multi-resolution STFT + compressed spectral MSE + a band-mask term (the gains
+against the ideal ratio mask per ERB band, under-estimates weighted ``mask_under_weight`` times,
+which keeps clean speech intact) + LSGAN adversarial + feature matching. ``adversarial=False``
+trains the same generator without the discriminator (the ablation).
 """
 
 from __future__ import annotations
@@ -24,7 +27,8 @@ SR = 48000
 DEFAULT_DATA = Path("data/enhancer")
 CONFIG = {
     "segment_s": 1.0, "batch": 8, "lr_g": 1e-3, "lr_d": 2e-4, "betas": (0.8, 0.99),
-    "adversarial": True, "d_crop_s": 0.5, "lambda_stft": 1.0, "lambda_mag": 10.0, "lambda_mask": 5.0, "lambda_adv": 0.05, "lambda_fm": 0.2,
+    "adversarial": True, "d_crop_s": 0.5, "lambda_adv": 0.05, "lambda_fm": 0.2,
+    "lambda_stft": 1.0, "lambda_mag": 10.0, "lambda_mask": 5.0, "mask_under_weight": 4.0,
     "snr_db": (-5.0, 20.0), "clean_prob": 0.25, "reverb_prob": 0.2, "level_db": (-38.0, -14.0),
     "val_items": 16, "val_seconds": 3.0, "data_seed": 0,
     "model": {"samplerate": SR, "win": 960, "hop": 480, "n_bands": 40, "hidden": 160, "layers": 2},
@@ -226,7 +230,7 @@ class EnhancerTask:
         logs = {"stft": float(rec.detach()), "mag": float(mag.detach())}
         if self.cfg["lambda_mask"]:
             gen = getattr(modules["generator"], "module", modules["generator"])
-            mask = band_mask_loss(gen, gains, noisy, clean)
+            mask = band_mask_loss(gen, gains, noisy, clean, self.cfg["mask_under_weight"])
             loss = loss + self.cfg["lambda_mask"] * mask
             logs["mask"] = float(mask.detach())
         if self.cfg["adversarial"]:
@@ -292,9 +296,9 @@ class EnhancerTask:
         save_model(path, gen.export_tensors(), config)
 
 
-def band_mask_loss(gen, gains, noisy, clean):
+def band_mask_loss(gen, gains, noisy, clean, under_weight: float = 4.0):
     """MSE between the band gains and the ideal ratio mask sqrt(S/(S+N)) per ERB band (RNNoise's
-    target), with under-estimates (speech removed) weighted twice as much as over-estimates."""
+    target), with under-estimates (speech removed) weighted ``under_weight`` times over-estimates."""
     import torch
 
     with torch.no_grad():
@@ -303,7 +307,7 @@ def band_mask_loss(gen, gains, noisy, clean):
         irm = torch.sqrt(s / (s + n + 1e-10))
         silent = (s + n) < 1e-9  # nothing there: any gain is fine
     diff = gains - irm
-    w = torch.where(diff < 0, 2.0, 1.0) * (~silent)
+    w = torch.where(diff < 0, under_weight, 1.0) * (~silent)
     return (w * diff ** 2).mean()
 
 

@@ -9,8 +9,9 @@ from scipy import signal
 SR = 48000
 
 
-def speech_like(seconds: float = 2.0, sr: int = SR, seed: int = 0) -> np.ndarray:
-    """Voiced syllables (glottal pulses through moving formants) with fricatives: full band."""
+def speech_like(seconds: float = 2.0, sr: int = SR, seed: int = 0, fricatives: bool = True) -> np.ndarray:
+    """Voiced syllables (glottal pulses through moving formants), optionally with fricatives (noise
+    bursts at 3-16 kHz). The pulses alone already carry harmonics up to 24 kHz: full band."""
     rng = np.random.default_rng(seed)
     n = int(seconds * sr)
     t = np.arange(n) / sr
@@ -31,7 +32,7 @@ def speech_like(seconds: float = 2.0, sr: int = SR, seed: int = 0) -> np.ndarray
     syll = np.clip(np.sin(np.pi * ((t * 4.0) % 1.0)), 0, 1) ** 0.7
     fric_env = np.clip(np.sin(np.pi * ((t * 4.0 + 0.55) % 1.0)), 0, 1) ** 6 * (np.sin(2 * np.pi * 1.3 * t) > 0)
     fric = signal.sosfilt(signal.butter(4, [3000, 16000], "bandpass", fs=sr, output="sos"), rng.standard_normal(n))
-    x = voiced / np.std(voiced) * syll + 0.5 * fric * fric_env
+    x = voiced / np.std(voiced) * syll + (0.5 * fric * fric_env if fricatives else 0.0)
     x = signal.sosfilt(signal.butter(4, 70, "highpass", fs=sr, output="sos"), x)  # no DC rumble, like a real voice
     return (x / np.max(np.abs(x)) * 0.3).astype(np.float32)
 
