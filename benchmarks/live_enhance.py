@@ -15,6 +15,12 @@ if the processed path and the fallback line up, every interval between returns i
 (reported: the largest deviation from the median interval, in samples).
 
     python benchmarks/live_enhance.py [--seconds 60] [--rate 48000] [--latency high] [--model PATH]
+    python benchmarks/live_enhance.py --seconds 600 --record   # the 10-minute soak: also records the
+                                                             # raw input to disk; memory start/end
+
+With ``--record`` the raw input is recorded by the engine's writer thread for the whole run (the
+"record while enhancing" path), the file is read back and its length checked, and the process RSS
+is reported at the start and end (flat memory) with its peak in between.
 """
 
 from __future__ import annotations
@@ -23,6 +29,7 @@ import argparse
 import json
 import os
 import sys
+import tempfile
 import time
 from pathlib import Path
 
@@ -43,6 +50,7 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--margin-ms", type=float, default=10.0, help="worker safety margin in the added latency")
     ap.add_argument("--no-echo", action="store_true", help="skip the click-echo alignment check")
     ap.add_argument("--model", default=None, help="enhancer .safetensors (default: the shipped one)")
+    ap.add_argument("--record", action="store_true", help="record the raw input to disk during the run")
     args = ap.parse_args(argv)
 
     from pulse import PulseServer  # tests/pulse.py
@@ -53,6 +61,13 @@ def main(argv: list[str] | None = None) -> int:
         return _run(args)
     finally:
         server.stop()
+
+
+def rss_mb() -> float:
+    for line in Path("/proc/self/status").read_text().splitlines():
+        if line.startswith("VmRSS:"):
+            return int(line.split()[1]) / 1024.0
+    return float("nan")
 
 
 def _run(args) -> int:
@@ -76,18 +91,40 @@ def _run(args) -> int:
                         margin_s=args.margin_ms / 1000)
     cpu0 = time.process_time()
     live.start()
+    tmp = tempfile.TemporaryDirectory(prefix="live_enhance_")
+    take = Path(tmp.name) / "take.wav"
+    if args.record:
+        eng.start_recording(take)
+    rss = [rss_mb()]
     t0 = time.monotonic()
     samples = []
     try:
         while time.monotonic() - t0 < args.seconds:
             time.sleep(min(1.0, max(0.0, args.seconds - (time.monotonic() - t0))))
             samples.append(live.stats())
+            rss.append(rss_mb())
+            if len(samples) % 60 == 0:
+                st = samples[-1]
+                print(f"  {time.monotonic() - t0:5.0f} s  underruns {st.underruns}  monitor underruns "
+                      f"{st.monitor_underruns}  rss {rss[-1]:.1f} MB", flush=True)
     finally:
         wall = time.monotonic() - t0
         final = live.stats()
+        recorded = 0
+        if args.record:
+            eng.stop_recording()
+            recorded = eng.recorded_frames
         live.stop()
         cpu = time.process_time() - cpu0
         eng.stop()
+    record = {}
+    if args.record:
+        import soundfile as sf
+
+        info = sf.info(str(take))
+        record = {"recorded_s": round(info.frames / info.samplerate, 2), "recorded_frames_match": info.frames == recorded,
+                  "rss_start_mb": round(rss[0], 1), "rss_end_mb": round(rss[-1], 1), "rss_peak_mb": round(max(rss), 1)}
+    tmp.cleanup()
     echo = None
     if not args.no_echo:  # a fresh engine: nothing of the main run is left in its rings
         eng = AudioEngine(eng.config)
@@ -115,6 +152,7 @@ def _run(args) -> int:
         "processed_s": round(final.processed_frames / sr, 2),
         "process_cpu_percent": round(100 * cpu / wall, 1),
         "error": final.error,
+        **record,
         **(echo or {}),
     }
     rows = [("run", f"{res['seconds']} s at {sr} Hz, {args.channels} ch, latency '{args.latency}'"),
@@ -128,6 +166,9 @@ def _run(args) -> int:
             ("total input->output latency", f"{res['total_latency_ms']} ms"),
             ("process CPU (engine+worker+player)", f"{res['process_cpu_percent']} %"),
             ("error", res["error"])]
+    if record:
+        rows += [("recorded (raw input, read back)", f"{record['recorded_s']} s, frames match: {record['recorded_frames_match']}"),
+                 ("RSS start / end / peak", f"{record['rss_start_mb']} / {record['rss_end_mb']} / {record['rss_peak_mb']} MB")]
     if echo:
         per = echo["echo_period_samples"]
         rows += [("click echo: returns / period", f"{echo['echo_returns']} / {per} samples"

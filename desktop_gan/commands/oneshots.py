@@ -61,7 +61,7 @@ def run(args) -> int:
         n = min(16, args.count - start)
         z = torch.from_numpy(rng.standard_normal((n, gen.latent)).astype(np.float32))
         seeds = rng.integers(0, 2**31, n)
-        y = generate(gen, z, torch.full((n,), kind_index(args.kind)), seeds).numpy()
+        y = generate(gen, z, torch.full((n,), kind_index(args.kind)), seeds).cpu().numpy()
         for i, x in enumerate(y):
             x = trim(x) * (PEAK / 0.9)
             try:

@@ -234,8 +234,9 @@ def generator_from_tensors(tensors: dict, config: dict) -> DrumGenerator:
 @torch.no_grad()
 def generate(gen: DrumGenerator, z: torch.Tensor, kinds: torch.Tensor, seeds) -> torch.Tensor:
     """Sounds for latents ``z`` (B, latent); ``seeds`` fix each one's noise phases; peak <= 0.9."""
-    phase = torch.stack([random_phase(1, torch.Generator().manual_seed(int(s)))[0] for s in seeds])
-    y = gen(z, kinds, phase)
+    dev = next(gen.parameters()).device  # noise phases are drawn on the CPU: same sound on any device
+    phase = torch.stack([random_phase(1, torch.Generator().manual_seed(int(s)))[0] for s in seeds]).to(dev)
+    y = gen(z.to(dev), kinds.to(dev), phase)
     peak = y.abs().amax(dim=1, keepdim=True).clamp_min(1e-4)
     return y * (0.9 / peak)
 
@@ -243,17 +244,19 @@ def generate(gen: DrumGenerator, z: torch.Tensor, kinds: torch.Tensor, seeds) ->
 def invert(gen: DrumGenerator, target: torch.Tensor, kind: int, seed: int, steps: int = 40,
            z0: torch.Tensor | None = None, lr: float = 0.08) -> torch.Tensor:
     """Latent whose sound's log-mel is closest (L1) to ``target`` (T,) at 48 kHz; a few dozen steps."""
-    mel = LogMel(N_FFT, HOP, 64)
-    tgt = torch.zeros(1, N_SAMPLES)
-    t = target.flatten()[:N_SAMPLES].float()
+    dev = next(gen.parameters()).device
+    mel = LogMel(N_FFT, HOP, 64).to(dev)
+    tgt = torch.zeros(1, N_SAMPLES, device=dev)
+    t = target.flatten()[:N_SAMPLES].float().to(dev)
     tgt[0, : t.numel()] = t / t.abs().max().clamp_min(1e-4) * 0.9
     with torch.no_grad():
         target_mel = mel(tgt)
-    phase = random_phase(1, torch.Generator().manual_seed(int(seed)))
-    k = torch.tensor([kind])
+    phase = random_phase(1, torch.Generator().manual_seed(int(seed))).to(dev)
+    k = torch.tensor([kind], device=dev)
     best_z, best = None, float("inf")
     starts = [z0] if z0 is not None else [torch.randn(1, gen.latent, generator=torch.Generator().manual_seed(s))
                                           for s in range(4)]
+    starts = [s.to(dev) for s in starts]
     with torch.no_grad():  # pick the best of a few starts, then descend from it
         for s in starts:
             y = gen(s, k, phase)
@@ -275,4 +278,4 @@ def invert(gen: DrumGenerator, target: torch.Tensor, kind: int, seed: int, steps
     finally:
         for p in gen.parameters():
             p.requires_grad_(True)
-    return z.detach()
+    return z.detach().cpu()

@@ -98,9 +98,10 @@ def style_index(style: str) -> int:
 @torch.no_grad()
 def sample_bar(gen: PatternGenerator, style: str, z: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """One bar (velocity (8, 16) with rests as 0, offset (8, 16)) for latent ``z`` (latent,)."""
-    vel, off = gen(torch.from_numpy(np.asarray(z, np.float32)[None]), torch.tensor([style_index(style)]))
-    v = vel[0].numpy().astype(np.float64)
-    o = off[0].numpy().astype(np.float64)
+    dev = next(gen.parameters()).device
+    vel, off = gen(torch.from_numpy(np.asarray(z, np.float32)[None]).to(dev), torch.tensor([style_index(style)], device=dev))
+    v = vel[0].cpu().numpy().astype(np.float64)
+    o = off[0].cpu().numpy().astype(np.float64)
     v = np.where(v >= HIT_THRESHOLD, np.clip(v, 0.0, 1.0), 0.0)
     return v, np.where(v > 0, o, 0.0)
 

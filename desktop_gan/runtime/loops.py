@@ -140,8 +140,9 @@ class LoopSketch:
 
     # -- construction -------------------------------------------------------------------------
     @classmethod
-    def from_models(cls, params: LoopParams, drums_path=None, patterns_path=None) -> "LoopSketch":
-        return cls(load_drums(drums_path), load_patterns(patterns_path), params)
+    def from_models(cls, params: LoopParams, drums_path=None, patterns_path=None, device: str = "cpu") -> "LoopSketch":
+        """The shipped (or given) models on ``device`` (the inference worker's: CUDA when present)."""
+        return cls(load_drums(drums_path).to(device), load_patterns(patterns_path).to(device), params)
 
     def _draw_seed(self) -> int:
         self._draws += 1
@@ -236,7 +237,7 @@ class LoopSketch:
         if todo:
             z = torch.tensor([self.lanes[i].z for i in todo], dtype=torch.float32)
             kinds = torch.tensor([DRUM_KINDS.index(self.lanes[i].kind) for i in todo])
-            y = generate(self.drum_gen, z, kinds, [self.lanes[i].sound_seed for i in todo]).numpy()
+            y = generate(self.drum_gen, z, kinds, [self.lanes[i].sound_seed for i in todo]).cpu().numpy()
             for row, i in enumerate(todo):
                 self._sounds[i] = (keys[i], resample(y[row], SR, self.params.samplerate))
         return [self._sounds[i][1] for i in range(len(self.lanes))]

@@ -65,6 +65,14 @@ QTabWidget::pane {{ border: 1px solid {t.border}; background: {t.panel}; top: -1
 QTabBar::tab {{ background: {t.window}; border: 1px solid {t.border}; padding: 4px 12px;
     color: {t.dim}; border-bottom: none; }}
 QTabBar::tab:selected {{ background: {t.panel}; color: {t.text}; border-top: 2px solid {t.accent}; }}
+QCheckBox::indicator, QRadioButton::indicator {{ width: 12px; height: 12px; background: {t.base};
+    border: 1px solid {t.dim}; }}
+QCheckBox::indicator {{ border-radius: 2px; }}
+QRadioButton::indicator {{ border-radius: 7px; }}
+QCheckBox::indicator:hover, QRadioButton::indicator:hover {{ border-color: {t.accent}; }}
+QCheckBox::indicator:checked, QRadioButton::indicator:checked {{ background: {t.accent};
+    border-color: {t.accent}; }}
+QCheckBox::indicator:disabled, QRadioButton::indicator:disabled {{ border-color: {t.border}; }}
 QSplitter::handle {{ background: {t.window}; }}
 QScrollBar:horizontal {{ background: {t.base}; height: 10px; }}
 QScrollBar::handle:horizontal {{ background: {t.raised}; border-radius: 4px; min-width: 20px; }}

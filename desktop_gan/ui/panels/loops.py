@@ -220,19 +220,20 @@ class LoopsPanel(QWidget):
         self.status.setText("working…")
         return job_id
 
-    def _ensure_sketch(self, params: LoopParams):
+    def _ensure_sketch(self, params: LoopParams, device: str = "cpu"):
         if self._sketch is None:
             from desktop_gan.runtime.loops import LoopSketch
 
-            self._sketch = LoopSketch.from_models(params, *self._models)
+            self._sketch = LoopSketch.from_models(params, *self._models, device=device)
         return self._sketch
 
-    def _render_job(self, op: str, params: LoopParams, lane: int | None = None, opts: dict | None = None) -> dict:
+    def _render_job(self, op: str, params: LoopParams, lane: int | None = None, opts: dict | None = None,
+                    ctx=None) -> dict:
         import dataclasses
 
         kw = dict(opts or {})
         t0 = time.perf_counter()
-        sk = self._ensure_sketch(params)
+        sk = self._ensure_sketch(params, (ctx.device if ctx is not None else None) or "cpu")
         sk.set_params(params)
         if op == "new":
             sk.new(params.seed)

@@ -20,7 +20,7 @@ import time
 from pathlib import Path
 
 import pyqtgraph as pg
-from PySide6.QtCore import SIGNAL, QTimer, Signal
+from PySide6.QtCore import SIGNAL, QTimer, Qt, Signal
 from PySide6.QtWidgets import (QButtonGroup, QComboBox, QFileDialog, QFormLayout, QGridLayout, QGroupBox,
                                QHBoxLayout, QLabel, QLineEdit, QListWidget, QListWidgetItem, QMessageBox,
                                QPlainTextEdit, QProgressBar, QPushButton, QRadioButton, QSpinBox, QSplitter,
@@ -93,7 +93,10 @@ class TrainingPanel(QWidget):
 
     # -- building ------------------------------------------------------------------------------
     def _build(self, tasks: list[str]) -> None:
-        root = QVBoxLayout(self)
+        # Wide and short (a tab under the views): set-up and controls on the left, curves and
+        # previews on the right.
+        root = QHBoxLayout(self)
+        left = QVBoxLayout()
         setup = QGroupBox("What to train")
         form = QFormLayout(setup)
         self.task_box = QComboBox()
@@ -119,16 +122,16 @@ class TrainingPanel(QWidget):
         start_row.addWidget(self.finetune)
         start_row.addWidget(self.model_box, 1)
         form.addRow("Start", start_row)
-        opts = QHBoxLayout()
+        opts = QGridLayout()
         self.steps = QSpinBox(maximum=10_000_000, minimum=1, value=2000, singleStep=100)
         self.eval_every = QSpinBox(maximum=1_000_000, minimum=0, value=500, singleStep=50)
         self.ckpt_every = QSpinBox(maximum=1_000_000, minimum=1, value=200, singleStep=50)
         self.device = QComboBox()
         self.device.addItems(["auto", "cpu", "cuda"])
-        for label, w in (("Steps", self.steps), ("Eval every", self.eval_every),
-                         ("Checkpoint every", self.ckpt_every), ("Device", self.device)):
-            opts.addWidget(QLabel(label))
-            opts.addWidget(w)
+        for i, (label, w) in enumerate((("Steps", self.steps), ("Eval every", self.eval_every),
+                                        ("Checkpoint every", self.ckpt_every), ("Device", self.device))):
+            opts.addWidget(QLabel(label), i // 2, 2 * (i % 2))
+            opts.addWidget(w, i // 2, 2 * (i % 2) + 1)
         form.addRow(opts)
         self.settings_edit = QLineEdit(placeholderText="extra task settings, e.g. batch=4, lr_g=0.0005")
         form.addRow("Settings", self.settings_edit)
@@ -142,7 +145,7 @@ class TrainingPanel(QWidget):
         self.report.setMaximumHeight(110)
         self.report.setPlaceholderText("Scan the data folders to see what will be used.")
         form.addRow(self.report)
-        root.addWidget(setup)
+        left.addWidget(setup)
 
         ctl = QGridLayout()
         self.start_btn, self.pause_btn = QPushButton("Start"), QPushButton("Pause")
@@ -164,17 +167,21 @@ class TrainingPanel(QWidget):
         ctl.addWidget(QLabel("Unfinished runs"), 2, 0)
         ctl.addWidget(self.runs_box, 2, 1, 1, 2)
         ctl.addWidget(self.open_run_btn, 2, 3)
-        root.addLayout(ctl)
+        left.addLayout(ctl)
+        left.addStretch(1)
+        root.addLayout(left, 5)
 
         split = QSplitter()
+        plots = QSplitter(Qt.Orientation.Vertical)
         self.loss_plot = pg.PlotWidget(title="Losses")
         self.eval_plot = pg.PlotWidget(title="Evaluation")
         for plot in (self.loss_plot, self.eval_plot):
             plot.useOpenGL(False)
-            plot.addLegend(offset=(5, 5))
+            plot.addLegend(offset=(-5, 5))  # top right: clear of the early, large losses
             plot.setLabel("bottom", "step")
             plot.showGrid(x=True, y=True, alpha=0.2)
-            split.addWidget(plot)
+            plots.addWidget(plot)
+        split.addWidget(plots)
         self.curves = {key: self.loss_plot.plot([], [], pen=pg.mkPen(COLORS[key], width=1.5), name=name)
                        for key, name in (("g", "generator"), ("d", "discriminator"), ("rec", "reconstruction"))}
         side = QWidget()
@@ -191,7 +198,9 @@ class TrainingPanel(QWidget):
         self.use_btn.clicked.connect(self.use_model)
         side_layout.addWidget(self.use_btn)
         split.addWidget(side)
-        root.addWidget(split, 1)
+        split.setStretchFactor(0, 3)
+        split.setStretchFactor(1, 1)
+        root.addWidget(split, 6)
         self._task_changed()
 
     def _task_changed(self) -> None:

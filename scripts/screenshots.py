@@ -1,0 +1,136 @@
+"""Screenshots of the real app on a real X display (Xvfb), for the README and for looking at.
+
+    xvfb-run -a -s "-screen 0 1600x1000x24" .venv/bin/python scripts/screenshots.py [loops] [training]
+
+Builds the window as ``desktop-gan`` does (dark theme, real panels, the inference worker, a training
+process), with settings, history and runs in a temporary folder, drives it through the panels'
+own methods (the same ones their buttons call), and grabs the whole X screen with ImageMagick's
+``import -window root`` into ``docs/screenshots/``:
+
+* ``loops``: the Loops panel after Generate, the loop in both views;
+* ``training``: the Training panel mid-run (drums from scratch on the project's generated data),
+  with loss curves, evaluation figures and previews.
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+OUT = ROOT / "docs" / "screenshots"
+
+
+def grab(name: str) -> Path:
+    OUT.mkdir(parents=True, exist_ok=True)
+    path = OUT / f"{name}.png"
+    subprocess.run(["import", "-window", "root", str(path)], check=True)
+    print(f"wrote {path}", flush=True)
+    return path
+
+
+def wait(app, seconds: float, until=None) -> bool:
+    """Run the event loop for up to ``seconds``, or until ``until()`` is true."""
+    end = time.monotonic() + seconds
+    while time.monotonic() < end:
+        app.processEvents()
+        if until is not None and until():
+            return True
+        time.sleep(0.02)
+    return until is None
+
+
+def tab(window, title: str):
+    tabs = window.panel_tabs
+    index = next(i for i in range(tabs.count()) if tabs.tabText(i) == title)
+    tabs.setCurrentIndex(index)
+    return tabs.widget(index)
+
+
+def loops(app, window) -> None:
+    panel = tab(window, "Loops")
+    got = []
+    panel.loop_ready.connect(lambda audio, sr: got.append(len(audio)))
+    panel.bpm.setValue(96)
+    panel.style.setCurrentText("boom-bap")
+    panel.generate_loop()
+    if not wait(app, 60, lambda: bool(got)):
+        raise SystemExit("no loop within 60 s")
+    wait(app, 3.0)  # spectrogram tiles
+    grab("loops_panel")
+
+
+def training(app, window, runs_dir: Path) -> None:
+    panel = tab(window, "Training")
+    panel.runs_dir = runs_dir
+    panel.task_box.setCurrentIndex(panel.task_box.findData("drums"))
+    panel.steps.setValue(400)
+    panel.eval_every.setValue(25)
+    panel.ckpt_every.setValue(50)
+    panel.device.setCurrentText("cpu")
+    panel.settings_edit.setText("batch=8")
+    panel.scan()
+    panel.start()
+    def evals() -> bool:  # three evaluations plotted, previews listed
+        items = panel.eval_plot.getPlotItem().listDataItems()
+        return bool(items) and len(items[0].getData()[0] if items[0].getData()[0] is not None else []) >= 3
+    if not wait(app, 420, evals):
+        print("warning: no evaluation within 420 s; grabbing anyway", flush=True)
+    wait(app, 2.0)
+    grab("training_panel")
+    panel.stop()
+    wait(app, 30, lambda: not panel.running)
+
+
+def main(argv: list[str]) -> int:
+    which = argv or ["loops", "training"]
+    if not os.environ.get("DISPLAY"):
+        print("run under Xvfb: xvfb-run -a -s '-screen 0 1600x1000x24' ...", file=sys.stderr)
+        return 2
+    tmp = Path(tempfile.mkdtemp(prefix="dg-shots-"))
+    os.environ["XDG_CONFIG_HOME"] = str(tmp / "config")
+    os.environ["XDG_DATA_HOME"] = str(tmp / "data")
+    os.chdir(ROOT)  # the tasks' generated data lives in data/
+    pulse = None
+    if not os.environ.get("PULSE_SERVER"):  # a private null-sink server, as the tests use
+        sys.path.insert(0, str(ROOT))
+        from tests.pulse import PulseServer
+
+        pulse = PulseServer().start()
+        os.environ.update(pulse.env)
+
+    from PySide6.QtWidgets import QApplication
+
+    from desktop_gan.ui.audio_link import EngineLink
+    from desktop_gan.ui.main_window import MainWindow
+    from desktop_gan.ui.settings import Settings
+    from desktop_gan.ui.theme import apply_theme, configure_pyqtgraph
+
+    app = QApplication(["desktop-gan"])
+    app.setApplicationName("desktop_gan")
+    apply_theme(app)
+    configure_pyqtgraph()
+    settings = Settings(tmp / "ui.json")
+    settings.takes_dir = tmp / "takes"
+    window = MainWindow(settings, engine_link=EngineLink(), start_audio=True)
+    window.show()
+    wait(app, 2.0)
+    try:
+        if "loops" in which:
+            loops(app, window)
+        if "training" in which:
+            training(app, window, tmp / "runs")
+    finally:
+        window.close()
+        window.shutdown()
+        if pulse is not None:
+            pulse.stop()
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))
