@@ -5,12 +5,23 @@ from __future__ import annotations
 from pathlib import Path
 
 import numpy as np
+import pytest
 import soundfile as sf
 
 from desktop_gan.core.params import EnhanceParams
 from desktop_gan.runtime.enhancer import StreamingEnhancer
 
 from .conftest import band_energy, si_sdr, speech_like
+
+
+@pytest.mark.xfail(strict=True, reason="known limit of the shipped model: strong synthetic fricatives (noise "
+                   "bursts at 3-16 kHz, louder than in the TTS training speech) are taken for noise and lose "
+                   "~20 dB above 8 kHz; real sibilants are untested here (README: Known limits)")
+def test_clean_speech_with_strong_fricatives_passes(shipped_model):
+    x = speech_like(2.0, seed=0)
+    y = StreamingEnhancer(shipped_model).process_offline(x)
+    assert si_sdr(y, x) >= 25.0
+    assert 10 * np.log10(band_energy(y, 8000, 24000) / band_energy(x, 8000, 24000)) > -2.0
 
 
 def test_clean_held_out_tts_speech_passes(shipped_model):
