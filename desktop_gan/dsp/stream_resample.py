@@ -47,15 +47,35 @@ class PolyphaseResampler:
         i = pos // self.up
         p = pos % self.up
         base = i - (self._n_in - (self.k - 1))  # index of input sample i inside buf
-        idx = base[:, None] - np.arange(self.k)[None, :]
-        if len(m):
+        if not len(m):
+            y = np.zeros((0, x.shape[1]), np.float32)
+        elif self.up <= 4:
+            y = self._by_phase(buf, m, base, p)
+        else:
+            idx = base[:, None] - np.arange(self.k)[None, :]
             ph = self.phases[p]
             y = np.stack([np.einsum("mk,mk->m", buf[:, c][idx], ph) for c in range(buf.shape[1])], axis=1)
-        else:
-            y = np.zeros((0, x.shape[1]), np.float32)
         self._hist = buf[len(buf) - (self.k - 1):] if self.k > 1 else buf[:0]
         self._n_in, self._m_out = n_total, m_end
         return y.astype(np.float32)
+
+    def _by_phase(self, buf: np.ndarray, m: np.ndarray, base: np.ndarray, p: np.ndarray) -> np.ndarray:
+        """Few phases (2x, 3x up or down): the outputs of one phase read input windows at a fixed
+        stride, so they are strided views of the buffer instead of gathered copies. Each output is
+        the same length-k sum in the same order as on the general path, whatever the block."""
+        from numpy.lib.stride_tricks import sliding_window_view
+
+        y = np.empty((len(m), buf.shape[1]), np.float32)
+        rev = self.phases[:, ::-1]
+        for c in range(buf.shape[1]):
+            win = sliding_window_view(np.ascontiguousarray(buf[:, c]), self.k)  # win[j] = buf[j:j+k]
+            for first in range(min(self.up, len(m))):
+                rows = slice(first, None, self.up)  # every up-th output has the same phase
+                starts = base[rows] - (self.k - 1)
+                step = int(starts[1] - starts[0]) if len(starts) > 1 else 1
+                w = win[starts[0]: starts[-1] + 1: step]
+                y[rows, c] = np.einsum("mk,k->m", w, rev[p[first]])
+        return y
 
 
 def pair(rate_in: int, rate_model: int, width: int = 86) -> tuple[PolyphaseResampler, PolyphaseResampler, int]:
