@@ -4,6 +4,8 @@ The writer thread (the audio layer's one accepted thread) drains the ring every 
 ~0.25 s, flushes the file and rewrites its header (libsndfile's ``SFC_UPDATE_HEADER_NOW``), so a
 process killed with ``kill -9`` leaves a valid WAV holding everything up to the last flush. WAV files
 are 32-bit float; ``.flac`` files are 24-bit FLAC (a FLAC killed mid-way lacks its final frame count).
+A marker beside the take (``io/take_recovery.py``) says it is being recorded until the file is
+closed, so the next start can offer a take that a crash interrupted.
 """
 
 from __future__ import annotations
@@ -15,6 +17,7 @@ import numpy as np
 import soundfile as sf
 
 from desktop_gan.core.ringbuffer import RingBuffer
+from desktop_gan.io.take_recovery import clear_marker, write_marker
 
 SFC_UPDATE_HEADER_NOW = 0x1060  # libsndfile's sf_command: rewrite the header for the data so far
 FORMATS = {".wav": ("WAV", "FLOAT"), ".flac": ("FLAC", "PCM_24")}
@@ -45,6 +48,10 @@ class Recorder:
             self._file = sf.SoundFile(self.path, "w", self.samplerate, self.channels, subtype, format=fmt)
         except (sf.LibsndfileError, OSError) as exc:
             raise RecorderError(f"cannot record to {self.path}: {exc}") from exc
+        try:
+            write_marker(self.path, self.samplerate, self.channels)
+        except OSError:
+            pass  # the take still records; only a crash recovery offer would be lost
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._run, name="desktop_gan-recorder", daemon=True)
         self._thread.start()
@@ -87,6 +94,8 @@ class Recorder:
             self._file.close()
         except Exception as exc:
             self.error = self.error or f"recording stopped: cannot finish {self.path.name}: {exc}"
+            return  # the marker stays: the next start offers to repair the file
+        clear_marker(self.path)
 
     def stop(self) -> Path:
         """Write what is left, close the file and return its path. Call after the callback stops pushing."""

@@ -46,6 +46,7 @@ class MainWindow(QMainWindow):
         self._show_error_fn = show_error
         self.error_boxes: list[QMessageBox] = []
         self._painted = False
+        self.recovery = None  # the interrupted-takes offer, made after the first paint
         self._start_audio_on_show = start_audio
         self._inference = None  # the InferenceWorker, started when a panel first needs a model
         self._jobs = None
@@ -311,6 +312,13 @@ class MainWindow(QMainWindow):
             self.engine_link.error = "audio is off"
             self.playback.poll_stats()
         self._build_panel(self.panel_tabs.currentIndex())
+        QTimer.singleShot(0, self._offer_recovery)
+
+    def _offer_recovery(self) -> None:
+        from desktop_gan.ui.recovery import RecoveryOffer
+
+        self.recovery = RecoveryOffer(self)
+        self.recovery.check()
 
     def dragEnterEvent(self, ev) -> None:  # noqa: N802
         if paths_from_mime(ev.mimeData()):

@@ -40,6 +40,8 @@ class Playback(QObject):
         self.loop_enabled = False
         self.loop_region: tuple[int, int] | None = None  # frames
         self.take_path: Path | None = None
+        self.enhanced_path: Path | None = None  # the enhanced twin of take_path, when live enhance runs
+        self._saved_message = ""
         t = window.transport
         t.play_action.triggered.connect(self.toggle_play)
         t.stop_action.triggered.connect(self.stop)
@@ -57,6 +59,7 @@ class Playback(QObject):
         self._player_job: int | None = None
         window.document.files.finished.connect(self._on_job_done)
         window.document.files.failed.connect(self._on_job_failed)
+        window.fileShown.connect(self._file_shown)
 
     @property
     def samplerate(self) -> int:
@@ -217,10 +220,11 @@ class Playback(QObject):
                 self.w.show_error("Cannot record", f"Takes folder {folder} cannot be created ({exc.strerror})")
                 return
             path = takes_path(folder)
-            if self.link.start_recording(path):
+            if self._start_enhanced_recording(path) or self.link.start_recording(path):
                 self.take_path = path
                 self.w.transport.set_recording(True)
-                self.w.status(f"Recording {path.name}…", 0)
+                both = f" and {self.enhanced_path.name}" if self.enhanced_path else ""
+                self.w.status(f"Recording {path.name}{both}…", 0)
             else:
                 self.w.transport.set_recording(False)
                 self.w.show_error("Cannot record", f"{path.name}: {self.link.error}")
@@ -228,11 +232,40 @@ class Playback(QObject):
         if self.take_path is None:
             self.w.transport.set_recording(False)
             return
-        path = self.link.stop_recording() or self.take_path
-        self.take_path = None
+        path, enhanced = self.take_path, self.enhanced_path
+        self.take_path = self.enhanced_path = None
+        live = getattr(self.w, "live_recorder", None)
+        both = live.stop_recording() if (enhanced is not None and live is not None) else None
+        if both is None:  # a plain take, or live enhance was switched off during the take
+            path = self.link.stop_recording() or path
         self.w.transport.set_recording(False)
-        self.w.status(f"Take saved: {path}", 8000)
-        self.w.open_file(path)
+        kept = f"{path.name} and the enhanced {enhanced.name}" if both else str(path)
+        self._saved_message = f"Take saved: {kept} in {path.parent}"
+        self.w.status(self._saved_message, 8000)
+        self.w.open_file(path)  # the raw take: the original is what is shown first
+
+    def _file_shown(self, _path: str) -> None:
+        """Say where the take went once it is shown (the load's own "Opened …" would hide it)."""
+        if self._saved_message:
+            self.w.status(self._saved_message, 8000)
+            self._saved_message = ""
+
+    def _start_enhanced_recording(self, raw: Path) -> bool:
+        """While live enhance runs (the Enhance panel registers itself as ``live_recorder``),
+        the Record button keeps both takes: ``take-….wav`` raw and ``take-…-enhanced.wav``."""
+        self.enhanced_path = None
+        live = getattr(self.w, "live_recorder", None)
+        if live is None or getattr(live, "live", None) is None:
+            return False
+        enhanced = raw.with_name(f"{raw.stem}-enhanced{raw.suffix}")
+        try:
+            ok = live.start_recording(raw, enhanced)
+        except Exception as exc:  # the engine refused: reported like a plain take failing
+            self.link.error = str(exc)
+            return False
+        if ok:
+            self.enhanced_path = enhanced
+        return bool(ok)
 
     # -- polling ------------------------------------------------------------------------------
     def poll(self) -> None:

@@ -176,3 +176,30 @@ def test_records_a_take_through_the_real_engine(qtbot, make_window, settings, pu
         QTest.keyClick(w, Qt.Key.Key_R)
     assert blocker.args[0] == str(take) and take.parent == settings.takes_dir
     assert w.document.audio.frames >= 24000 and w.waveform.detail_curves
+
+
+@pytest.mark.audio
+def test_record_while_live_enhancing_keeps_raw_and_enhanced_takes(qtbot, make_window, settings, pulse_server):
+    import soundfile as sf
+
+    from desktop_gan.ui.audio_link import EngineLink
+    from desktop_gan.ui.panels.enhance import panel_for_host
+
+    w = make_window(EngineLink(), panels=[("Enhance", panel_for_host)])
+    qtbot.waitUntil(lambda: w.engine_link.running, timeout=10000)
+    panel = w.panel_tabs.widget(0)
+    assert w.live_recorder is panel
+    panel.live_button.click()
+    qtbot.waitUntil(lambda: panel.live is not None and panel.live.running, timeout=10000)
+    QTest.keyClick(w, Qt.Key.Key_R)
+    raw, enhanced = w.playback.take_path, w.playback.enhanced_path
+    assert raw is not None and enhanced == raw.with_name(raw.stem + "-enhanced.wav")
+    assert panel.live.recording
+    qtbot.waitUntil(lambda: w.engine_link.engine.recorded_frames > 48000, timeout=10000)
+    with qtbot.waitSignal(w.fileShown, timeout=10000) as blocker:
+        QTest.keyClick(w, Qt.Key.Key_R)
+    assert blocker.args[0] == str(raw)  # the original is what opens
+    assert "enhanced" in w.statusBar().currentMessage()
+    n_raw, n_enh = sf.info(str(raw)).frames, sf.info(str(enhanced)).frames
+    assert n_raw >= 48000 and n_enh == n_raw
+    assert not panel.live.recording and panel.live.running  # monitoring goes on

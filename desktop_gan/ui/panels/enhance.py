@@ -486,6 +486,7 @@ def panel_for_host(host) -> EnhancePanel:
         state["enh"] = Audio(np.asarray(data, np.float32).reshape(len(data), -1), sr)
 
     host.fileShown.connect(take_source)
+    host.live_recorder = panel  # the window's Record button keeps raw + enhanced takes while live
     panel.take_ready.connect(on_take)
     panel.ab_changed.connect(lambda enhanced: show(state["enh"] if enhanced else state["orig"]))
     take_source()
