@@ -193,7 +193,7 @@ class AudioEngine:
     def reconfigure(self, config: AudioConfig) -> None:
         """Stop, take the new config, start again (also the way back after an error: after a stream
         failure PortAudio is re-initialised so that a restarted server or replugged device is found)."""
-        failed = self._error is not None
+        failed = self._error is not None or self._in is None  # lost, or a start that failed
         self.stop()
         self._config = config
         if failed:

@@ -8,6 +8,8 @@ nothing here ever prints, exits or touches the UI.
 from __future__ import annotations
 
 import os
+import re
+import shutil
 import tempfile
 from dataclasses import dataclass
 from pathlib import Path
@@ -60,7 +62,8 @@ def probe(path: str | os.PathLike) -> sf._SoundFileInfo:
 
 def _short(exc: Exception) -> str:
     text = str(exc).strip().splitlines()[-1] if str(exc).strip() else type(exc).__name__
-    return text.replace("Error opening", "").strip(" :'") or type(exc).__name__
+    text = re.sub(r"^Error opening\s+(?:'.*?'|\S+)?:?\s*", "", text)  # libsndfile repeats the path
+    return text.strip(" :'") or type(exc).__name__
 
 
 def load_audio(path: str | os.PathLike) -> Audio:
@@ -148,8 +151,22 @@ def save_audio(
         except OSError:
             pass
         reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else _short(exc)
+        reason = _disk_full(folder, arr, subtype or default_subtype) or reason  # libsndfile says "System error."
         raise _fail(path, f"could not be saved ({reason}); nothing was changed") from None
     return path
+
+
+def _disk_full(folder: Path, arr: np.ndarray, subtype: str) -> str | None:
+    """'No space left on device …' when the folder's filesystem cannot hold the file, else None."""
+    width = {"PCM_16": 2, "PCM_24": 3, "PCM_32": 4, "FLOAT": 4, "DOUBLE": 8}.get(subtype, 4)
+    need = arr.shape[0] * arr.shape[1] * width
+    try:
+        free = shutil.disk_usage(folder).free
+    except OSError:
+        return None
+    if free >= need:
+        return None
+    return f"No space left on device: {free / 1e6:.2f} MB free, about {need / 1e6:.2f} MB needed"
 
 
 def _same_file(a: Path, b: Path) -> bool:

@@ -17,6 +17,7 @@ from desktop_gan.io.audiofile import Audio
 
 METER_MS = 30
 STATS_MS = 500
+RETRY_S = 3.0  # after audio is lost, try the devices again this often
 
 
 def takes_path(folder: Path, now: float | None = None) -> Path:
@@ -42,6 +43,8 @@ class Playback(QObject):
         self.take_path: Path | None = None
         self.enhanced_path: Path | None = None  # the enhanced twin of take_path, when live enhance runs
         self._saved_message = ""
+        self._lost_since: float | None = None  # when audio stopped on its own (None: it did not)
+        self._last_retry = 0.0
         t = window.transport
         t.play_action.triggered.connect(self.toggle_play)
         t.stop_action.triggered.connect(self.stop)
@@ -66,13 +69,23 @@ class Playback(QObject):
         return self.audio.samplerate if self.audio else 1
 
     # -- engine lifecycle ---------------------------------------------------------------------
-    def restart_audio(self, config: AudioConfig) -> None:
+    def restart_audio(self, config: AudioConfig, retry: bool = False) -> None:
+        """(Re)start the engine with ``config``. ``retry``: after audio was lost, try the streams
+        even when the (stale) device list says there is nothing; starting re-reads the devices."""
         devices, err = self.link.devices()
+        started = False
+        if retry:
+            started = self.link.start(config)  # on failure ``link.error`` says why; poll_stats retries
+            if started:
+                devices, err = self.link.devices()
         self.w.device_bar.set_devices(devices, err)
         self.w.device_bar.set_config(config)
-        if err is not None:
-            self.link.error = err
-        elif self.link.start(config):
+        if not retry:
+            if err is not None:
+                self.link.error = err
+            else:
+                started = self.link.start(config)
+        if started:
             self.w.device_bar.meter.set_channels(config.channels_in)
             if self.audio is not None:
                 self._load_into_player()
@@ -289,7 +302,44 @@ class Playback(QObject):
         self._show_position(follow=playing)
 
     def poll_stats(self) -> None:
-        self.w.update_audio_status(self.link.stats() if self.link.running else None)
+        """Every 0.5 s: the status bar; notices audio that stopped on its own, and retries it."""
+        link = self.link
+        stats = link.stats() if link.engine is not None else None
+        if stats is not None and stats.error and not stats.running and self._lost_since is None:
+            self._audio_lost(stats.error)
+        elif self._lost_since is not None and link.running:
+            self._lost_since = None
+            self.w.status("Audio is back", 6000)
+        elif self._lost_since is not None and time.monotonic() - self._last_retry >= RETRY_S:
+            self._last_retry = time.monotonic()
+            self.restart_audio(self.w.device_bar.config, retry=True)  # the same devices, if they are back
+            return
+        self.w.update_audio_status(stats if link.running else None)
+
+    def _audio_lost(self, error: str) -> None:
+        """The server or device went away mid-stream: say so, finish the take with everything
+        recorded so far, and retry the devices every few seconds (or until another is chosen)."""
+        if self._lost_since is not None:
+            return
+        self._lost_since = self._last_retry = time.monotonic()
+        self.link.error = error
+        message = f"Audio stopped: {error}."
+        if self.take_path is not None:
+            path, enhanced = self.take_path, self.enhanced_path
+            self.take_path = self.enhanced_path = None
+            live = getattr(self.w, "live_recorder", None)
+            if enhanced is not None and live is not None and getattr(live, "live", None) is not None:
+                try:
+                    live.stop_recording(timeout=0.2)
+                except Exception:
+                    pass
+            if self.link.recording:
+                self.link.stop_recording()
+            self.w.transport.set_recording(False)
+            message += f" The take {path.name} keeps everything recorded until then."
+            self._saved_message = f"Take saved: {path} (stopped when audio was lost)"
+            self.w.open_file(path)
+        self.w.show_error("Audio stopped", message + " Retrying the devices; you can also choose others.")
 
     def _show_position(self, follow: bool = False) -> None:
         total = len(self.audio.data) if self.audio is not None else 0

@@ -14,6 +14,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from desktop_gan.io.audiofile import AudioFileError, load_audio, save_audio
+from fuzzfiles import wav_header
 
 SUBTYPES = {"PCM_U8": 2 / 256, "PCM_16": 2 / 32768, "PCM_24": 2 / 2**23, "PCM_32": 2 / 2**31, "FLOAT": 1e-7, "DOUBLE": 1e-7}
 
@@ -76,15 +77,6 @@ def test_bad_files_are_refused_with_the_file_and_reason(tmp_path):
         assert reason in msg, msg
 
 
-def _header(rate, channels, bits, fmt_code, data_bytes, riff_bytes=None):
-    block = channels * bits // 8
-    fmt = (fmt_code.to_bytes(2, "little") + channels.to_bytes(2, "little") + rate.to_bytes(4, "little")
-           + ((rate * block) & 0xFFFFFFFF).to_bytes(4, "little") + block.to_bytes(2, "little") + bits.to_bytes(2, "little"))
-    riff = riff_bytes if riff_bytes is not None else 36 + data_bytes
-    return (b"RIFF" + (riff & 0xFFFFFFFF).to_bytes(4, "little") + b"WAVEfmt " + (16).to_bytes(4, "little") + fmt
-            + b"data" + (data_bytes & 0xFFFFFFFF).to_bytes(4, "little"))
-
-
 @settings(max_examples=600, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(
     rate=st.sampled_from([0, 1, 4000, 8000, 11025, 44100, 192000, 384000, 2**31 - 1]),
@@ -97,7 +89,7 @@ def _header(rate, channels, bits, fmt_code, data_bytes, riff_bytes=None):
     ext=st.sampled_from([".wav", ".flac", ".mp3", ".ogg", ".txt", ""]),
 )
 def test_fuzzed_headers_load_or_refuse_cleanly(tmp_path, rate, channels, bits, fmt_code, declared, body, cut, ext):
-    data = _header(rate, channels, bits, fmt_code, declared) + body
+    data = wav_header(rate, channels, bits, fmt_code, declared) + body
     if cut:
         data = data[: max(0, len(data) - cut)]
     path = tmp_path / f"fuzz{ext}"
@@ -203,3 +195,28 @@ def test_full_disk_leaves_the_old_file_whole(tmp_path):
     assert "REFUSED mix.wav: could not be saved" in out.stdout, out.stdout + out.stderr
     np.testing.assert_array_equal(load_audio(target).data, old)
     assert [p.name for p in tmp_path.iterdir()] == ["mix.wav"]
+
+
+@pytest.fixture
+def tiny_fs(tmp_path):
+    """A real 64 KiB tmpfs (tests run as root in CI; elsewhere this case is skipped and the
+    RLIMIT_FSIZE case above still runs)."""
+    mnt = tmp_path / "tiny"
+    mnt.mkdir()
+    res = subprocess.run(["mount", "-t", "tmpfs", "-o", "size=64k", "tmpfs", str(mnt)], capture_output=True, text=True)
+    if res.returncode != 0:
+        pytest.skip(f"cannot mount a tmpfs here: {res.stderr.strip()}")
+    try:
+        yield mnt
+    finally:
+        subprocess.run(["umount", str(mnt)], check=True)
+
+
+def test_really_full_filesystem_leaves_the_old_file_whole(tiny_fs):
+    target = tiny_fs / "mix.wav"
+    old = np.full((2000, 1), 0.5, np.float32)
+    save_audio(target, old, 48000)
+    with pytest.raises(AudioFileError, match=r"^mix\.wav: could not be saved.*No space left"):
+        save_audio(target, np.zeros((48000, 2), np.float32), 48000, overwrite=True)
+    np.testing.assert_array_equal(load_audio(target).data, old)
+    assert [p.name for p in tiny_fs.iterdir()] == ["mix.wav"]  # no temporary file left behind

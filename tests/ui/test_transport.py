@@ -172,8 +172,7 @@ def test_records_a_take_through_the_real_engine(qtbot, make_window, settings, pu
     assert w.engine_link.recording, w.statusBar().currentMessage()
     take = w.playback.take_path
     qtbot.waitUntil(lambda: w.engine_link.engine.recorded_frames > 24000, timeout=8000)
-    with qtbot.waitSignal(w.fileShown, timeout=10000) as blocker:
-        QTest.keyClick(w, Qt.Key.Key_R)
+    blocker = _stop_recording_and_wait(qtbot, w)
     assert blocker.args[0] == str(take) and take.parent == settings.takes_dir
     assert w.document.audio.frames >= 24000 and w.waveform.detail_curves
 
@@ -196,10 +195,23 @@ def test_record_while_live_enhancing_keeps_raw_and_enhanced_takes(qtbot, make_wi
     assert raw is not None and enhanced == raw.with_name(raw.stem + "-enhanced.wav")
     assert panel.live.recording
     qtbot.waitUntil(lambda: w.engine_link.engine.recorded_frames > 48000, timeout=10000)
-    with qtbot.waitSignal(w.fileShown, timeout=10000) as blocker:
-        QTest.keyClick(w, Qt.Key.Key_R)
+    blocker = _stop_recording_and_wait(qtbot, w)
     assert blocker.args[0] == str(raw)  # the original is what opens
     assert "enhanced" in w.statusBar().currentMessage()
     n_raw, n_enh = sf.info(str(raw)).frames, sf.info(str(enhanced)).frames
     assert n_raw >= 48000 and n_enh == n_raw
     assert not panel.live.recording and panel.live.running  # monitoring goes on
+
+
+def _stop_recording_and_wait(qtbot, w):
+    """Press R to stop; the take opens. On a timeout, say what the window was showing."""
+    from pytestqt.exceptions import TimeoutError as QtTimeout
+
+    try:
+        with qtbot.waitSignal(w.fileShown, timeout=10000) as blocker:
+            QTest.keyClick(w, Qt.Key.Key_R)
+    except QtTimeout:
+        raise AssertionError(f"take not shown: status={w.statusBar().currentMessage()!r} "
+                             f"error={w.engine_link.error!r} recording={w.engine_link.recording} "
+                             f"take={w.playback.take_path} device={w.device_label.text()!r}") from None
+    return blocker

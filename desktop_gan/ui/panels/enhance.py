@@ -324,11 +324,11 @@ class EnhancePanel(QWidget):
         self.live.start_recording(Path(raw_path), Path(enhanced_path))
         return True
 
-    def stop_recording(self) -> tuple[Path, Path] | None:
+    def stop_recording(self, timeout: float = 2.0) -> tuple[Path, Path] | None:
         """Finish both takes (equal length, enhanced latency-compensated); None if not recording."""
         if self.live is None or not self.live.recording:
             return None
-        return self.live.stop_recording()
+        return self.live.stop_recording(timeout=timeout)
 
     def update_stats(self) -> None:
         live = self.live
