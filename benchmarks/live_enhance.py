@@ -18,8 +18,8 @@ if the processed path and the fallback line up, every interval between returns i
     python benchmarks/live_enhance.py --seconds 600 --record   # the 10-minute soak: also records the
                                                              # raw input to disk; memory start/end
 
-With ``--record`` the raw input is recorded by the engine's writer thread for the whole run (the
-"record while enhancing" path), the file is read back and its length checked, and the process RSS
+With ``--record`` the raw input and the enhanced output are recorded for the whole run (the Record
+button while live enhance runs: two takes), the files are read back and their lengths checked, and the process RSS
 is reported at the start and end (flat memory) with its peak in between.
 """
 
@@ -93,8 +93,9 @@ def _run(args) -> int:
     live.start()
     tmp = tempfile.TemporaryDirectory(prefix="live_enhance_")
     take = Path(tmp.name) / "take.wav"
-    if args.record:
-        eng.start_recording(take)
+    take_enh = Path(tmp.name) / "take-enhanced.wav"
+    if args.record:  # the Record button while live enhance runs: the raw and the enhanced take
+        live.start_recording(take, take_enh)
     rss = [rss_mb()]
     t0 = time.monotonic()
     samples = []
@@ -112,7 +113,7 @@ def _run(args) -> int:
         final = live.stats()
         recorded = 0
         if args.record:
-            eng.stop_recording()
+            live.stop_recording()
             recorded = eng.recorded_frames
         live.stop()
         cpu = time.process_time() - cpu0
@@ -121,8 +122,9 @@ def _run(args) -> int:
     if args.record:
         import soundfile as sf
 
-        info = sf.info(str(take))
+        info, info_enh = sf.info(str(take)), sf.info(str(take_enh))
         record = {"recorded_s": round(info.frames / info.samplerate, 2), "recorded_frames_match": info.frames == recorded,
+                  "enhanced_take_frames_match": info_enh.frames == info.frames,
                   "rss_start_mb": round(rss[0], 1), "rss_end_mb": round(rss[-1], 1), "rss_peak_mb": round(max(rss), 1)}
     tmp.cleanup()
     echo = None
@@ -168,6 +170,7 @@ def _run(args) -> int:
             ("error", res["error"])]
     if record:
         rows += [("recorded (raw input, read back)", f"{record['recorded_s']} s, frames match: {record['recorded_frames_match']}"),
+                 ("enhanced take, same length", str(record["enhanced_take_frames_match"])),
                  ("RSS start / end / peak", f"{record['rss_start_mb']} / {record['rss_end_mb']} / {record['rss_peak_mb']} MB")]
     if echo:
         per = echo["echo_period_samples"]

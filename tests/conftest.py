@@ -21,7 +21,21 @@ from pulse import PulseError, PulseServer  # noqa: E402
 _state: dict = {"server": None, "error": None}
 
 
+def pytest_addoption(parser):
+    parser.addoption("--torch-device", choices=("auto", "cpu", "cuda"), default="auto",
+                     help="where the model tests must run: auto (CUDA when present, as the app does), "
+                          "or cuda to insist on the GPU path (the run stops at once when there is none)")
+
+
 def pytest_configure(config):
+    wanted = config.getoption("--torch-device", "auto")
+    if wanted != "auto":
+        import torch
+
+        if wanted == "cuda" and not torch.cuda.is_available():
+            raise pytest.UsageError("--torch-device cuda: this torch build sees no CUDA device")
+        if wanted == "cpu" and torch.cuda.is_available():
+            os.environ["CUDA_VISIBLE_DEVICES"] = ""  # hide the GPU from this process and its children
     if "sounddevice" in sys.modules:
         _state["error"] = "sounddevice was imported before the test PulseAudio server was started"
         return
@@ -47,6 +61,14 @@ def pulse_server() -> PulseServer:
     if _state["server"] is None:
         pytest.fail(_state["error"] or "the private PulseAudio server is not running", pytrace=False)
     return _state["server"]
+
+
+@pytest.fixture(scope="session")
+def expected_torch_device(request) -> str:
+    """'cuda' or 'cpu': where the trainer and the inference worker must put the models in this run."""
+    import torch
+
+    return "cuda" if torch.cuda.is_available() else "cpu"
 
 
 def pytest_collection_modifyitems(config, items):

@@ -57,3 +57,31 @@ def test_inference_worker_picks_a_device_and_caches_models():
     (m1, dev), (m2, _) = w.submit(job).result(60), w.submit(job).result(60)
     assert m1 is m2 and loads == [dev]
     w.shutdown()
+
+
+def test_inference_worker_uses_the_device_this_run_expects(expected_torch_device):
+    w = InferenceWorker().start()
+    try:
+        assert w.wait_ready(60) == expected_torch_device and w.error is None
+        import torch
+
+        def job(ctx):
+            return str(torch.zeros(1, device=ctx.device).device)
+
+        assert w.submit(job).result(60).split(":")[0] == expected_torch_device
+    finally:
+        w.shutdown()
+
+
+def test_cuda_asked_for_without_cuda_fails_every_job_instead_of_falling_back():
+    import torch
+
+    if torch.cuda.is_available():
+        pytest.skip("CUDA is present: nothing to refuse")
+    w = InferenceWorker(device="cuda").start()
+    try:
+        assert w.wait_ready(60) is None and "no CUDA device" in w.error
+        with pytest.raises(RuntimeError, match="no CUDA device"):
+            w.submit(lambda: 1).result(10)
+    finally:
+        w.shutdown()

@@ -189,10 +189,28 @@ def mel_moments(mel: torch.Tensor, real_mel: torch.Tensor, kind: torch.Tensor) -
     return loss / len(kinds)
 
 
+def mode_seeking(mel: torch.Tensor, z: torch.Tensor, kind: torch.Tensor, eps: float = 1e-5) -> torch.Tensor:
+    """MSGAN mode-seeking term (Mao et al. 2019) over every same-kind pair (i < j) of the batch:
+    ``mean(1 / (d_mel / d_z + eps))`` with L1 distances of the log-mels and of the latents.
+    Minimising it spreads different latents of one kind apart in sound (against mode collapse);
+    it falls off as 1/ratio, so it stops pushing once sounds differ as much as their latents.
+    ``mel`` (B, mels, frames), ``z`` (B, latent), ``kind`` (B,). Zero when no kind repeats."""
+    i, j = torch.triu_indices(len(kind), len(kind), 1, device=kind.device)
+    same = kind[i] == kind[j]
+    i, j = i[same], j[same]
+    if not len(i):
+        return mel.new_zeros(())
+    d_x = (mel[i] - mel[j]).abs().mean(dim=tuple(range(1, mel.dim())))
+    d_z = (z[i] - z[j]).abs().mean(dim=1).clamp_min(eps)
+    return (1.0 / (d_x / d_z + eps)).mean()
+
+
 def g_loss(disc: DrumDiscriminator, real, fake, kind, fm_weight: float = 2.0,
-           aux_weight: float = 1.0, moment_weight: float = 0.0) -> tuple[torch.Tensor, dict[str, float]]:
+           aux_weight: float = 1.0, moment_weight: float = 0.0, ms_weight: float = 0.0,
+           z: torch.Tensor | None = None) -> tuple[torch.Tensor, dict[str, float]]:
     """Hinge adversarial + feature matching + auxiliary kind CE (+ per-kind mean log-mel matching,
-    a non-adversarial guide that gets each kind's spectral envelope right early on a CPU budget)."""
+    a non-adversarial guide that gets each kind's spectral envelope right early on a CPU budget;
+    + a mode-seeking term on the peak-normalised log-mels, weight ``ms_weight``, needs ``z``)."""
     adv = aux = fm = 0.0
     with torch.no_grad():
         real_out = disc(real, kind)
@@ -209,6 +227,14 @@ def g_loss(disc: DrumDiscriminator, real, fake, kind, fm_weight: float = 2.0,
         mom = mel_moments(front(fake), real_mel, kind)
         loss = loss + moment_weight * mom
         logs["g_mel_moments"] = float(mom.detach())
+    if ms_weight:
+        if z is None:
+            raise ValueError("g_loss: ms_weight needs the batch's latents z")
+        # peak-normalised, so the level jitter of the batch (not the generator's doing) is no "diversity"
+        x = fake / fake.abs().amax(dim=1, keepdim=True).detach().clamp_min(1e-4)
+        ms = mode_seeking(disc.long.frontend(x), z.to(fake.device), kind)
+        loss = loss + ms_weight * ms
+        logs["g_mode_seeking"] = float(ms.detach())
     return loss, logs
 
 

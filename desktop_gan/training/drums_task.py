@@ -27,7 +27,7 @@ DEFAULT_DATA = Path("data")
 MODEL_VERSION = 1
 CONFIG = {
     "batch": 16, "lr_g": 3e-4, "lr_d": 1.5e-4, "betas": (0.5, 0.9), "fm_weight": 2.0, "aux_weight": 1.0,
-    "moment_weight": 1.0,
+    "moment_weight": 1.0, "ms_weight": 0.0,  # ms_weight: MSGAN mode-seeking term (0: off, as before)
     "val_fraction": 0.05, "data_seed": 0, "max_per_kind": 1200,
     "model": {"latent": 64, "channels": 64, "samplerate": SR, "n_samples": 72000, "kinds": list(DRUM_KINDS)},
 }
@@ -162,7 +162,8 @@ class DrumsTask:
         if fake is None:
             fake = self._fake(modules, batch, device)
         return g_loss(_unwrap(modules["discriminator"]), batch["real"].to(device), fake, batch["kind"].to(device),
-                      self.cfg["fm_weight"], self.cfg["aux_weight"], self.cfg["moment_weight"])
+                      self.cfg["fm_weight"], self.cfg["aux_weight"], self.cfg["moment_weight"],
+                      float(self.cfg.get("ms_weight", 0.0)), batch["z"])
 
     # -- evaluation and export ------------------------------------------------------------------
     def evaluate(self, modules: dict, device) -> EvalResult:

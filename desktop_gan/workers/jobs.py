@@ -81,6 +81,13 @@ class Job:
         if self.on_progress is not None:
             self.on_progress(self)
 
+    def _fail(self, exc: BaseException) -> None:
+        """Finish without running (the worker cannot run jobs: ``exc`` says why)."""
+        self.error, self.error_text = exc, f"{type(exc).__name__}: {exc}"
+        self._done.set()
+        if self.on_done is not None:
+            self.on_done(self)
+
     def _run(self, device: str | None) -> None:
         try:
             if self._cancel.is_set():
@@ -163,6 +170,8 @@ class JobThread:
             self._thread.join()
         self._thread = None
 
+    error: str | None = None  # set by ``_prepare`` when the thread cannot run jobs at all
+
     def _prepare(self) -> None:
         """Runs once on the worker thread before the first job."""
 
@@ -173,7 +182,10 @@ class JobThread:
             if job is _STOP:
                 return
             self._current = job
-            job._run(self.device)
+            if self.error is None:
+                job._run(self.device)
+            else:
+                job._fail(RuntimeError(self.error))
             self._current = None
 
 
@@ -186,6 +198,7 @@ class InferenceWorker(JobThread):
         self._device: str | None = None
         self._ready = threading.Event()
         self._models: dict[str, Any] = {}
+        self.error: str | None = None  # why no device could be set up (e.g. CUDA asked for, none present)
 
     @property
     def device(self) -> str | None:
@@ -208,8 +221,8 @@ class InferenceWorker(JobThread):
             if device == "cpu":
                 torch.set_num_threads(1)
             self._device = device
-        except Exception:
-            self._device = "cpu"
+        except Exception as exc:  # no silent CPU fallback: every job fails with the reason
+            self.error = str(exc) or type(exc).__name__
         finally:
             self._ready.set()
 

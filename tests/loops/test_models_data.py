@@ -11,7 +11,7 @@ import torch
 
 from desktop_gan.core.params import DRUM_KINDS, PATTERN_STYLES
 from desktop_gan.models.drums import (N_SAMPLES, DrumDiscriminator, DrumGenerator, d_loss, g_loss, generate,
-                                      random_phase)
+                                      mode_seeking, random_phase)
 from desktop_gan.models.patterns import HIT_THRESHOLD, sample_pattern
 from desktop_gan.training.pattern_corpus import CORPUS, corpus_json, load_corpus
 
@@ -66,6 +66,35 @@ def test_pattern_sampling(tiny_models):
     assert np.all((v == 0) | (v >= HIT_THRESHOLD)) and np.all(o[v == 0] == 0)
     with pytest.raises(ValueError):
         sample_pattern(pat, "polka", z, 1)
+
+
+def test_mode_seeking_term():
+    torch.manual_seed(0)
+    z = torch.randn(4, 8)
+    kind = torch.tensor([2, 2, 5, 6])  # one same-kind pair: (0, 1)
+    mel = torch.randn(4, 10, 12)
+    far = mel.clone()
+    far[1] += 3.0
+    near = mel.clone()
+    near[1] = near[0] + 0.01
+    assert float(mode_seeking(far, z, kind)) < float(mode_seeking(mel, z, kind)) < float(mode_seeking(near, z, kind))
+    assert float(mode_seeking(mel, z, torch.tensor([0, 1, 2, 3]))) == 0.0  # no pair of one kind
+    # only the same-kind pair counts: other rows do not change it
+    other = mel.clone()
+    other[2:] += 5.0
+    assert torch.allclose(mode_seeking(other, z, kind), mode_seeking(mel, z, kind))
+    # in g_loss: logged, reaches the generator, needs z
+    g, d = DrumGenerator(latent=8, channels=8), DrumDiscriminator()
+    kind = torch.tensor([1, 1, 5])
+    zg = torch.randn(3, 8)
+    fake = g(zg, kind, random_phase(3))
+    real = torch.randn(3, N_SAMPLES) * 0.1
+    lg, parts = g_loss(d, real, fake, kind, ms_weight=1.0, z=zg)
+    assert "g_mode_seeking" in parts and parts["g_mode_seeking"] > 0
+    lg.backward()
+    assert g.inp.weight.grad is not None and torch.isfinite(g.inp.weight.grad).all()
+    with pytest.raises(ValueError):
+        g_loss(d, real, fake.detach(), kind, ms_weight=1.0)
 
 
 def test_drums_task_steps_eval_export(tmp_path):

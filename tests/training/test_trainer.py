@@ -13,12 +13,13 @@ from desktop_gan.training.trainer import TrainConfig, TrainingError, read_log, t
 from tests.training.toy_task import ToyTask
 
 
-def test_short_run_logs_checkpoints_evaluates_and_exports(tmp_path):
+def test_short_run_logs_checkpoints_evaluates_and_exports(tmp_path, expected_torch_device):
     run = tmp_path / "run"
     res = train(ToyTask(), run, TrainConfig(steps=40, ckpt_every=10, eval_every=20, seed=3),
                 record={"data": {"note": "toy"}})
     assert (res.state, res.step) == ("done", 40)
     log = read_log(run / "log.jsonl")
+    assert log[0]["type"] == "start" and log[0]["device"].split(":")[0] == expected_torch_device  # no silent fallback
     steps = [r for r in log if r["type"] == "train"]
     assert [r["step"] for r in steps] == list(range(1, 41))
     assert all(np.isfinite(r["d_loss"]) and np.isfinite(r["g_loss"]) and r["steps_per_s"] > 0 for r in steps)
@@ -40,7 +41,8 @@ def test_short_run_logs_checkpoints_evaluates_and_exports(tmp_path):
         assert np.array_equal(v, last.tensors[f"module/generator/{k}"].numpy())
     rec = cfg["training"]
     assert rec["steps"] == 40 and rec["metrics"]["spec_l1"] == evals[-1]["metrics"]["spec_l1"]
-    assert rec["data"] == {"note": "toy"} and "CPU" in rec["hardware"] and rec["wall_time_s"] > 0
+    assert rec["data"] == {"note": "toy"} and rec["wall_time_s"] > 0
+    assert ("CUDA" if expected_torch_device == "cuda" else "CPU") in rec["hardware"]
 
 
 def _final(run):
