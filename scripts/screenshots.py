@@ -1,6 +1,6 @@
 """Screenshots of the real app on a real X display (Xvfb), for the README and for looking at.
 
-    xvfb-run -a -s "-screen 0 1600x1000x24" .venv/bin/python scripts/screenshots.py [loops] [training]
+    xvfb-run -a -s "-screen 0 1600x1000x24" .venv/bin/python scripts/screenshots.py [loops] [training] [recovery]
 
 Builds the window as ``desktop-gan`` does (dark theme, real panels, the inference worker, a training
 process), with settings, history and runs in a temporary folder, drives it through the panels'
@@ -9,7 +9,9 @@ own methods (the same ones their buttons call), and grabs the whole X screen wit
 
 * ``loops``: the Loops panel after Generate, the loop in both views;
 * ``training``: the Training panel mid-run (drums from scratch on the project's generated data),
-  with loss curves, evaluation figures and previews.
+  with loss curves, evaluation figures and previews;
+* ``recovery``: the offer at start-up to recover a take that a crash interrupted (a take and its
+  marker are left in the takes folder as a killed recording leaves them), then the recovered take.
 """
 
 from __future__ import annotations
@@ -86,6 +88,38 @@ def training(app, window, runs_dir: Path) -> None:
     wait(app, 30, lambda: not panel.running)
 
 
+def interrupted_take(folder: Path) -> None:
+    """Leave a take as ``kill -9`` leaves one: its marker beside it, the last 0.2 s not yet counted."""
+    import numpy as np
+    import soundfile as sf
+
+    from desktop_gan.io.take_recovery import write_marker
+
+    folder.mkdir(parents=True, exist_ok=True)
+    take = folder / "take-20261129-101500.wav"
+    sr = 48000
+    t = np.arange(int(7.4 * sr)) / sr
+    voice = np.sin(2 * np.pi * 180 * t + 3 * np.sin(2 * np.pi * 4 * t)) * (np.sin(2 * np.pi * 0.6 * t) > -0.2)
+    x = (0.3 * voice * np.exp(-((t % 1.7) / 0.9))).astype(np.float32)
+    sf.write(str(take), x, sr, subtype="FLOAT")
+    raw = bytearray(take.read_bytes())
+    i = raw.find(b"data")
+    counted = (len(x) - sr // 5) * 4
+    raw[i + 4:i + 8] = counted.to_bytes(4, "little")
+    take.write_bytes(bytes(raw))
+    write_marker(take, sr, 1)
+
+
+def recovery(app, window) -> None:
+    wait(app, 10, lambda: window.recovery is not None and window.recovery.box is not None)
+    wait(app, 1.0)
+    grab("recovery_offer")
+    window.recovery.open_button.click()
+    wait(app, 10, lambda: window.document.audio is not None)
+    wait(app, 2.0)
+    grab("recovery_opened")
+
+
 def main(argv: list[str]) -> int:
     which = argv or ["loops", "training"]
     if not os.environ.get("DISPLAY"):
@@ -116,10 +150,14 @@ def main(argv: list[str]) -> int:
     configure_pyqtgraph()
     settings = Settings(tmp / "ui.json")
     settings.takes_dir = tmp / "takes"
+    if "recovery" in which:
+        interrupted_take(settings.takes_dir)
     window = MainWindow(settings, engine_link=EngineLink(), start_audio=True)
     window.show()
     wait(app, 2.0)
     try:
+        if "recovery" in which:
+            recovery(app, window)
         if "loops" in which:
             loops(app, window)
         if "training" in which:

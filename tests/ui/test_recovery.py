@@ -74,6 +74,7 @@ def test_kill_9_while_recording_then_the_next_start_offers_the_take(qtbot, make_
     with qtbot.waitSignal(w.fileShown, timeout=10000) as shown:
         w.recovery.open_button.click()
     assert shown.args == [str(take)]
+    assert w.statusBar().currentMessage().startswith(f"Recovered {take.name}")
     assert w.document.audio.duration >= elapsed - 1.0
     assert not marker_path(take).exists()
     assert sf.info(str(take)).frames == w.document.audio.data.shape[0]
