@@ -114,6 +114,10 @@ class Lane:
     mute: bool = False
     solo: bool = False
     level: float = 1.0
+    # morph anchors: the sound before the last change (a) and the one that replaced it (b)
+    morph_a: list[float] = field(default_factory=list)
+    morph_b: list[float] = field(default_factory=list)
+    morph_seeds: list[int] = field(default_factory=list)  # [seed of a, seed of b]
 
 
 @dataclass
@@ -162,8 +166,11 @@ class LoopSketch:
         for i, kind in enumerate(DRUM_KINDS):
             lane = old.get(kind) or Lane(kind, [], 0, [])
             if not lane.lock_sound or not lane.z:
+                before = (list(lane.z), lane.sound_seed)
                 lane.z = _rng(seed, 2, i).standard_normal(self.drum_gen.latent).tolist()
                 lane.sound_seed = int(_rng(seed, 3, i).integers(2**31))
+                if before[0]:
+                    _anchor(lane, *before)
             if not lane.lock_pattern or not lane.pattern_z:
                 lane.pattern_z = list(pz)
             lanes.append(lane)
@@ -182,8 +189,10 @@ class LoopSketch:
         if lane.lock_sound:
             return False
         seed = self._draw_seed() if seed is None else seed
+        before = (list(lane.z), lane.sound_seed)
         lane.z = _rng(seed, 5).standard_normal(self.drum_gen.latent).tolist()
         lane.sound_seed = int(_rng(seed, 6).integers(2**31))
+        _anchor(lane, *before)
         return True
 
     def regenerate_pattern(self, which, seed: int | None = None) -> bool:
@@ -202,13 +211,28 @@ class LoopSketch:
         seed = self._draw_seed() if seed is None else seed
         z = np.asarray(lane.z)
         d = _rng(seed, 8).standard_normal(len(z))
+        before = (list(lane.z), lane.sound_seed)
         lane.z = (np.cos(amount * np.pi / 2) * z + np.sin(amount * np.pi / 2) * d).tolist()
+        _anchor(lane, *before)
         return True
 
     def morph(self, which, z_other, t: float) -> None:
         """Spherical interpolation of the lane's latent towards ``z_other`` (t = 0..1)."""
         lane = self.lane(which)
         lane.z = slerp(np.asarray(lane.z), np.asarray(z_other), t).tolist()
+
+    def morph_previous(self, which, t: float) -> bool:
+        """Set the lane's sound ``t`` of the way from its previous sound (0) to its newest (1), by
+        spherical interpolation of the two latents; the noise seed is the nearer one's. False when
+        the lane has no previous sound (nothing changed since the loop was made) or is locked."""
+        lane = self.lane(which)
+        if lane.lock_sound or not lane.morph_a or not lane.morph_b:
+            return False
+        t = float(min(1.0, max(0.0, t)))
+        ends = {0.0: lane.morph_a, 1.0: lane.morph_b}  # the ends exactly, not up to rounding
+        lane.z = list(ends[t]) if t in ends else slerp(np.asarray(lane.morph_a), np.asarray(lane.morph_b), t).tolist()
+        lane.sound_seed = int(lane.morph_seeds[1] if t >= 0.5 else lane.morph_seeds[0])
+        return True
 
     def more_like_this(self, which, audio: np.ndarray, samplerate: int, steps: int = 40) -> None:
         """Invert a dropped sound into the lane's latent (log-mel matching; a few dozen steps)."""
@@ -223,7 +247,9 @@ class LoopSketch:
         onset = int(np.argmax(np.abs(x) > 0.05 * max(1e-6, float(np.max(np.abs(x))))))
         x = x[max(0, onset - SR // 500):]
         z = invert(self.drum_gen, torch.from_numpy(x), DRUM_KINDS.index(lane.kind), lane.sound_seed, steps)
+        before = (list(lane.z), lane.sound_seed)
         lane.z = z[0].tolist()
+        _anchor(lane, *before)
 
     # -- rendering ------------------------------------------------------------------------------
     def sounds(self) -> list[np.ndarray]:
@@ -273,6 +299,12 @@ class LoopSketch:
         self.params = LoopParams(**state["params"])
         self.lanes = [Lane(**l) for l in state["lanes"]]
         self._draws = int(state.get("draws", 0))
+
+
+def _anchor(lane: Lane, z_before: list, seed_before: int) -> None:
+    """Remember the sound a change replaced, so the lane can morph between the two."""
+    lane.morph_a, lane.morph_b = list(z_before), list(lane.z)
+    lane.morph_seeds = [int(seed_before), int(lane.sound_seed)]
 
 
 def slerp(a: np.ndarray, b: np.ndarray, t: float) -> np.ndarray:

@@ -39,6 +39,18 @@ def test_generate_emits_loop_and_keeps_history(panel, qtbot, tmp_path):
     with qtbot.waitSignal(panel.loop_ready, timeout=30000):
         panel.lanes[0].regen_sound.click()
     assert len(panel.history) == 2
+    # the lane's morph slider goes back halfway towards the sound it replaced
+    newest_z = list(panel.state["lanes"][0]["z"])
+    lane0 = panel.lanes[0]
+    assert lane0.morph.value() == 100
+    lane0.morph.setValue(0)
+    with qtbot.waitSignal(panel.loop_ready, timeout=30000):
+        lane0.morph.sliderReleased.emit()
+    assert panel.state["lanes"][0]["z"] == panel.state["lanes"][0]["morph_a"] != newest_z
+    lane0.morph.setValue(100)
+    with qtbot.waitSignal(panel.loop_ready, timeout=30000):
+        lane0.morph.sliderReleased.emit()
+    assert panel.state["lanes"][0]["z"] == newest_z
     panel.add_favourite()
     assert json.loads((tmp_path / "user" / "loops_favourites.json").read_text())[0] == panel.state
     # mute every lane: silence

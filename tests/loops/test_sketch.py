@@ -98,3 +98,39 @@ def test_more_like_this_moves_towards_the_sound(tiny_models):
     before = dist()
     s.more_like_this("kick", target, 48000, steps=15)
     assert dist() < before
+
+
+def test_morph_slides_between_the_previous_and_the_newest_sound(tiny_models):
+    s = sketch(tiny_models, seed=6)
+    first = (list(s.lane("clap").z), s.lane("clap").sound_seed)
+    assert not s.morph_previous("clap", 0.5)  # nothing to morph from yet
+    assert s.regenerate_sound("clap", seed=11)
+    newest = (list(s.lane("clap").z), s.lane("clap").sound_seed)
+    one = s.sounds()[2].copy()
+    assert s.morph_previous("clap", 0.0)
+    assert np.allclose(s.lane("clap").z, first[0]) and s.lane("clap").sound_seed == first[1]
+    zero = s.sounds()[2].copy()
+    assert s.morph_previous("clap", 0.5)
+    mid = s.sounds()[2].copy()
+    assert s.morph_previous("clap", 1.0)
+    assert np.allclose(s.lane("clap").z, newest[0]) and np.allclose(s.sounds()[2], one, atol=1e-3)  # batch of 1 vs 8: float rounding
+    # halfway is a sound of its own, between the two ends
+    d = lambda a, b: float(np.mean(np.abs(a - b)))  # noqa: E731
+    assert d(mid, zero) > 0 and d(mid, one) > 0
+    state = s.state()  # the anchors are part of what history recalls
+    t = sketch(tiny_models, seed=0)
+    t.restore(state)
+    assert t.morph_previous("clap", 0.0) and np.allclose(t.lane("clap").z, first[0])
+    s.lane("clap").lock_sound = True
+    assert not s.morph_previous("clap", 0.3)
+
+
+def test_history_entries_from_before_morph_still_restore(tiny_models):
+    s = sketch(tiny_models, seed=1)
+    state = s.state()
+    for lane in state["lanes"]:
+        for k in ("morph_a", "morph_b", "morph_seeds"):
+            lane.pop(k)
+    t = sketch(tiny_models, seed=2)
+    t.restore(state)
+    assert t.render()[0].tobytes() == s.render()[0].tobytes()

@@ -97,10 +97,21 @@ class LaneRow:
         self.variation.setFixedSize(36, 36)
         self.variation.setToolTip("Variation: how far 'Vary' moves this sound")
         self.vary = QPushButton("Vary")
+        self.morph = QSlider(Qt.Horizontal)
+        self.morph.setRange(0, 100)
+        self.morph.setValue(100)
+        self.morph.setFixedWidth(80)
+        self.morph.setToolTip("Morph: slide left towards this lane's previous sound, right to its newest")
 
     def widgets(self):
         return [self.label, self.mute, self.solo, self.level, self.regen_sound, self.regen_pattern,
-                self.lock_sound, self.lock_pattern, self.variation, self.vary]
+                self.lock_sound, self.lock_pattern, self.variation, self.vary, self.morph]
+
+    def morph_to_newest(self) -> None:
+        """A new sound replaced the old one: the morph slider starts at the new end again."""
+        self.morph.blockSignals(True)
+        self.morph.setValue(100)
+        self.morph.blockSignals(False)
 
 
 class LoopsPanel(QWidget):
@@ -159,15 +170,20 @@ class LoopsPanel(QWidget):
         top.addWidget(self.next_seed)
         grid = QGridLayout()
         self.lanes = [LaneRow(k) for k in DRUM_KINDS]
+        for c, title in ((3, "Level"), (8, "Variation"), (10, "Morph: previous ↔ newest")):
+            head = QLabel(title)
+            head.setObjectName("laneHeader")
+            grid.addWidget(head, 0, c)
         for r, lane in enumerate(self.lanes):
             for c, w in enumerate(lane.widgets()):
-                grid.addWidget(w, r, c)
+                grid.addWidget(w, r + 1, c)
             lane.mute.toggled.connect(lambda on, i=r: self._lane_op("set", i, mute=on))
             lane.solo.toggled.connect(lambda on, i=r: self._lane_op("set", i, solo=on))
             lane.level.sliderReleased.connect(lambda i=r: self._lane_op("set", i, level=self.lanes[i].level.value() / 100))
             lane.lock_sound.toggled.connect(lambda on, i=r: self._lane_op("set", i, lock_sound=on, render=False))
             lane.lock_pattern.toggled.connect(lambda on, i=r: self._lane_op("set", i, lock_pattern=on, render=False))
             lane.regen_sound.clicked.connect(lambda _=False, i=r: self._lane_op("sound", i))
+            lane.morph.sliderReleased.connect(lambda i=r: self._lane_op("morph", i, t=self.lanes[i].morph.value() / 100))
             lane.regen_pattern.clicked.connect(lambda _=False, i=r: self._lane_op("pattern", i))
             lane.label.dropped.connect(lambda path, i=r: self.more_like_this(i, path))
             lane.vary.clicked.connect(lambda _=False, i=r: self._lane_op("vary", i, amount=self.lanes[i].variation.value() / 100))
@@ -243,6 +259,8 @@ class LoopsPanel(QWidget):
             sk.regenerate_pattern(lane)
         elif op == "vary":
             sk.variation(lane, kw["amount"])
+        elif op == "morph":
+            sk.morph_previous(lane, kw["t"])
         elif op == "set":
             render = kw.pop("render", True)
             for k, v in kw.items():
@@ -284,13 +302,18 @@ class LoopsPanel(QWidget):
 
     # -- GUI-thread actions ---------------------------------------------------------------------
     def generate_loop(self) -> int:
+        for lane in self.lanes:
+            lane.morph_to_newest()
         return self._submit("render", self._render_job, "new", self.params())
 
     def _lane_op(self, op: str, lane: int, **kw) -> int:
+        if op in ("sound", "vary"):
+            self.lanes[lane].morph_to_newest()
         return self._submit("render", self._render_job, op, self.params(), lane, kw)
 
     def more_like_this(self, lane: int, path: str | Path) -> int:
         """Invert the sound in ``path`` into lane ``lane``'s latent (on the worker), then render."""
+        self.lanes[lane].morph_to_newest()
         return self._submit("render", self._render_job, "like", self.params(), lane, {"path": str(path)})
 
     def export(self, what: str, target: str | Path) -> int | None:
