@@ -107,7 +107,7 @@ def _run(args) -> int:
             if len(samples) % 60 == 0:
                 st = samples[-1]
                 print(f"  {time.monotonic() - t0:5.0f} s  underruns {st.underruns}  monitor underruns "
-                      f"{st.monitor_underruns}  rss {rss[-1]:.1f} MB", flush=True)
+                      f"{st.monitor_underruns}  resyncs {st.resyncs}  rss {rss[-1]:.1f} MB", flush=True)
     finally:
         wall = time.monotonic() - t0
         final = live.stats()
@@ -144,6 +144,7 @@ def _run(args) -> int:
         "margin_ms": args.margin_ms,
         "underruns": final.underruns,
         "monitor_underruns": final.monitor_underruns,
+        "monitor_resyncs": final.resyncs,
         "recoveries": final.recoveries,
         "rtf_mean": round(float(np.mean(rtfs)), 4) if rtfs else None,
         "rtf_ema_final": round(final.rtf, 4),
@@ -161,6 +162,7 @@ def _run(args) -> int:
             ("processed", f"{res['processed_s']} s"),
             ("underruns (PortAudio)", res["underruns"]),
             ("monitor underruns (dry fallback)", res["monitor_underruns"]),
+            ("monitor resyncs (re-delayed once steadily late)", res["monitor_resyncs"]),
             ("recoveries", res["recoveries"]),
             ("compute RTF mean / worst block", f"{res['rtf_mean']} / {res['rtf_worst_block']}"),
             ("enhancer latency", f"{res['enhancer_latency_ms']} ms"),

@@ -51,6 +51,7 @@ from desktop_gan.core.ringbuffer import RingBuffer
 from desktop_gan.dsp.meters import BlockMeter
 
 SCRATCH_FRAMES = 8192  # blocks longer than this are handled in pieces
+RESYNC_AFTER = 24  # consecutive late monitor blocks (with the processor keeping up) before a resync
 METER_SLOTS = 4  # rotating meter buffers, so a reader never sees a slot being rewritten
 
 
@@ -66,6 +67,7 @@ class EngineStats:
     monitor_underruns: int  # output blocks that fell back to dry or had no input to monitor
     error: str | None
     running: bool
+    monitor_resyncs: int = 0  # times the monitor path was re-delayed because it ran steadily late
 
 
 class LiveTap:
@@ -104,6 +106,7 @@ class AudioEngine:
     # -- set-up ----------------------------------------------------------------------------------
     def _reset_counters(self) -> None:
         self._underruns = self._overruns = self._monitor_underruns = 0
+        self._monitor_resyncs = self._late_blocks = 0
         self._rec_overruns = 0
 
     def _allocate(self, cfg: AudioConfig) -> None:
@@ -221,6 +224,7 @@ class AudioEngine:
             underruns=self._underruns,
             overruns=self._overruns + self._rec_overruns + (rec.overruns if rec is not None else 0),
             monitor_underruns=self._monitor_underruns,
+            monitor_resyncs=self._monitor_resyncs,
             error=error,
             running=self.running,
         )
@@ -363,6 +367,8 @@ class AudioEngine:
         self._dry_r, got = self._read_window(self._dry, self._dry_r, want, dry)
         held = min(max(self._dry_origin - want, 0), n)  # slots still inside the start-up hold
         src, fallback = dry, got < n - held
+        late = want + n - self._dry_w if fallback else 0  # frames the newest input is behind this block
+        keeping_up = True
         if tap is not None and tap.start >= 0:
             pos = want - tap.start + tap.latency_samples  # processed frame that lines up with out[0]
             if pos >= 0:
@@ -372,13 +378,32 @@ class AudioEngine:
                     src = proc
                 else:
                     fallback = True
+                    late = max(late, pos + n - (tap.read_total + tap.output_ring.available))
+                    keeping_up = tap.input_ring.available <= self._cushion  # not a stalled worker
         if fallback:
             self._monitor_underruns += 1
+            self._resync_if_steadily_late(late, keeping_up)
+        else:
+            self._late_blocks = 0
         if src.shape[1] == 1 or out.shape[1] == 1:
             out += src[:, :1]
         else:
             ch = min(src.shape[1], out.shape[1])
             out[:, :ch] += src[:, :ch]
+
+    def _resync_if_steadily_late(self, late: int, keeping_up: bool) -> None:
+        """The monitor's timeline lost its cushion for good (a step in the streams' relative timing,
+        e.g. a burst at start-up), not a passing stall: with the processor keeping up, every block
+        would fall back to dry from now on. Re-delay the monitor by the lateness plus half a cushion:
+        one short gap, then processed audio again, aligned as before. Counted in ``monitor_resyncs``."""
+        if late <= 0 or not keeping_up:
+            self._late_blocks = 0
+            return
+        self._late_blocks += 1
+        if self._late_blocks >= RESYNC_AFTER:
+            self._dry_next -= late + self._cushion // 2
+            self._monitor_resyncs += 1
+            self._late_blocks = 0
 
     def _read_window(self, ring: RingBuffer, read_total: int, want: int, out: np.ndarray) -> tuple[int, int]:
         """Fill ``out`` with ring frames ``[want, want + len(out))``; frames not there are zeros.

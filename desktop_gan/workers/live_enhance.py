@@ -89,6 +89,7 @@ class LiveStats:
     attached: bool  # False once the engine stopped feeding the tap (detach, restart): start again
     processed_frames: int
     error: str | None
+    resyncs: int = 0  # engine: times the monitor was re-delayed after running steadily late
 
 
 class LiveEnhancer:
@@ -218,7 +219,8 @@ class LiveEnhancer:
             total_latency_s=est.input_latency_s + cushion + added + est.output_latency_s,
             underruns=est.underruns, monitor_underruns=est.monitor_underruns,
             recoveries=self._recoveries, processed_frames=self._processed, error=self._error,
-            attached=self.tap is not None and getattr(self.tap, "attached", True))
+            attached=self.tap is not None and getattr(self.tap, "attached", True),
+            resyncs=getattr(est, "monitor_resyncs", 0))
 
     # -- the worker thread -----------------------------------------------------------------------
     def _run(self) -> None:

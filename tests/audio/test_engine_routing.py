@@ -90,7 +90,38 @@ def test_processor_output_is_aligned_and_falls_back_to_dry_without_a_slip(engine
     assert processed[:5000].all() and processed[-5000:].all()
     assert dry.sum() > 1000  # the stall fell back to the dry signal ...
     assert engine.stats().monitor_underruns > 0  # ... and was counted
+    assert engine.stats().monitor_resyncs == 0  # a stalled worker catches up: no re-delay
     assert not out[: d - 1].any()  # nothing before the reported latency
+
+
+def test_a_step_in_stream_timing_is_resynced_once_then_processed_again(engine):
+    """The output stream takes 3,000 frames more than the input delivered (as a server adjusting its
+    buffers does): the processed path is late for good although the worker keeps up. The engine
+    re-delays the monitor once; after that every frame is processed again, at a new constant delay."""
+    latency = 960
+    x = np.random.default_rng(4).uniform(-0.5, 0.5, (96000, 1)).astype(np.float32)
+    tap = engine.attach_processor(latency)
+    proc = DelayProcessor(tap, gain=0.5)
+    chunks, i, k = [], 0, 0
+    while i < len(x):
+        n = min(417, len(x) - i)
+        engine._input_callback(x[i:i + n], n, None, Status())
+        proc.run()
+        out = np.zeros((n + (3000 if k == 40 else 0), 2), np.float32)
+        engine._output_callback(out, len(out), None, Status())
+        chunks.append(out)
+        i += n
+        k += 1
+    out = np.concatenate(chunks)[:, 0]
+    st = engine.stats()
+    assert st.monitor_resyncs == 1 and st.monitor_underruns > 0
+    tail = out[-20000:]
+    for d in range(0, 8000):  # the tail is the processed input at one constant delay
+        ref = 0.5 * x[len(x) - d - 20000 + 3000: len(x) - d + 3000, 0]
+        if len(ref) == 20000 and np.allclose(tail, ref, atol=1e-7):
+            break
+    else:
+        raise AssertionError("after the resync the output is not the processed input at a constant delay")
 
 
 def test_detach_returns_to_dry_monitoring(engine):
