@@ -235,9 +235,10 @@ def export_checkpoint(run_dir, out_path, data_dir=None) -> Path:
     cfg = dict(last.meta.get("config") or {})
     model = cfg.pop("model", {})
     data = data_dir or cfg.pop("data_dir", None) or None
-    cfg.pop("from_model", None)
+    origin = cfg.pop("from_model", None)  # the checkpoint holds the weights; keep the origin for the record
     task = DrumsTask(data_dir=data, model=model, **cfg)
     modules = task.build("cpu")
+    task.from_model = Path(origin) if origin else None
     ckpt_mod.restore(last, {"generator": modules["generator"]}, {}, {}, rng=False)
     metrics, evals = {}, 0
     log = run_dir / "log.jsonl"
