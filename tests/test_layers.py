@@ -47,3 +47,11 @@ def test_layer_imports(layer, path):
 def test_modules_stay_small():
     big = [(p.relative_to(PKG), n) for p in PKG.rglob("*.py") if (n := len(p.read_text().splitlines())) > 600]
     assert not big, f"modules over 600 lines: {big}"
+
+
+def test_generated_data_does_not_depend_on_the_current_folder(tmp_path, monkeypatch):
+    from desktop_gan.io.paths import generated_data_dir
+
+    before = generated_data_dir()
+    monkeypatch.chdir(tmp_path)
+    assert generated_data_dir() == before == PKG.parent / "data"  # a source checkout keeps it at its root

@@ -46,3 +46,16 @@ def model_dirs() -> list[Path]:
 def shipped_model(name: str) -> Path:
     """Path of a shipped model's weights, e.g. ``shipped_model('enhancer')``."""
     return resources_dir() / "models" / f"{name}.safetensors"
+
+
+def generated_data_dir() -> Path:
+    """Where the project's own generated training data goes (rendered on first use).
+
+    In a source checkout: ``data/`` at its root (the benchmarks read it there too); in an installed
+    or bundled app: the user's data folder. Never the current directory, which for an app started
+    from a desktop entry is the home folder.
+    """
+    root = Path(__file__).resolve().parents[2]
+    if (root / "pyproject.toml").is_file() and (root / "desktop_gan").is_dir():
+        return root / "data"
+    return user_data_dir() / "training_data"

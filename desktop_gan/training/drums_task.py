@@ -1,7 +1,7 @@
 """GanTask for the class-conditional drum one-shot GAN (``models/drums.py``).
 
-Data: ``data/drums/<kind>/*.wav`` (rendered by ``training/drum_data.py`` on first use) or the
-user's folder with the same layout (``data_dir``: one sub-folder per kind, any audio files,
+Data: ``generated_data_dir()/drums/<kind>/*.wav`` (``data/`` in a checkout; rendered by
+``training/drum_data.py`` on first use) or the user's folder with the same layout (``data_dir``: one sub-folder per kind, any audio files,
 resampled to 48 kHz). Every one-shot is onset-aligned by the renderer, peak-normalised to 0.9 and
 padded/cut to 1.5 s. Batches are class-balanced (each kind equally likely), so the rare kinds
 (clap, rim) are learnt as well as the many toms and cymbals. Five percent of the files of each kind
@@ -20,10 +20,10 @@ from typing import Any, Iterator
 import numpy as np
 
 from desktop_gan.core.params import DRUM_KINDS
+from desktop_gan.io.paths import generated_data_dir
 from desktop_gan.training.task import EvalResult, Preview
 
 SR = 48000
-DEFAULT_DATA = Path("data")
 MODEL_VERSION = 1
 CONFIG = {
     "batch": 16, "lr_g": 3e-4, "lr_d": 1.5e-4, "betas": (0.5, 0.9), "fm_weight": 2.0, "aux_weight": 1.0,
@@ -102,11 +102,11 @@ class DrumsTask:
         if self._data is None:
             root = self.data_dir
             if root is None:
-                root = DEFAULT_DATA / "drums"
+                root = generated_data_dir() / "drums"
                 if not any((root / k).is_dir() for k in DRUM_KINDS):
                     from desktop_gan.training.drum_data import build
 
-                    build(DEFAULT_DATA, seed=self.cfg["data_seed"])
+                    build(generated_data_dir(), seed=self.cfg["data_seed"])
             x, y, names = load_oneshots(root, self.cfg["max_per_kind"])
             rng = np.random.default_rng(self.cfg["data_seed"])
             val = np.zeros(len(y), bool)

@@ -1,6 +1,6 @@
 """GanTask for the speech enhancer: data mixing on the fly, GAN + reconstruction steps, eval, export.
 
-Clean speech, noises and rooms come from ``speech_data`` (``data/enhancer`` by default, generated on
+Clean speech, noises and rooms come from ``speech_data`` (``generated_data_dir()/enhancer`` by default: ``data/`` in a checkout, generated on
 first use) or from the user's folders (``clean_dir``/``noise_dir``: any audio files, resampled to
 48 kHz). Each batch mixes random 1 s speech crops (random level, early-reverb target when a room is
 applied) with one or two noise crops at an SNR drawn from ``snr_db``; a fraction stays clean so the
@@ -21,10 +21,10 @@ from typing import Any, Iterator
 
 import numpy as np
 
+from desktop_gan.io.paths import generated_data_dir
 from desktop_gan.training.task import EvalResult, Preview
 
 SR = 48000
-DEFAULT_DATA = Path("data/enhancer")
 CONFIG = {
     "segment_s": 1.0, "batch": 8, "lr_g": 1e-3, "lr_d": 2e-4, "betas": (0.8, 0.99),
     "adversarial": True, "d_crop_s": 0.5, "lambda_adv": 0.05, "lambda_fm": 0.2,
@@ -34,6 +34,11 @@ CONFIG = {
     "model": {"samplerate": SR, "win": 960, "hop": 480, "n_bands": 40, "hidden": 160, "layers": 2},
 }
 MODEL_VERSION = 1
+
+
+def _default_data() -> Path:
+    """The project's own generated speech/noise set (``io.paths.generated_data_dir``)."""
+    return generated_data_dir() / "enhancer"
 
 
 def _load_dir(folder: Path) -> list[np.ndarray]:
@@ -162,16 +167,16 @@ class EnhancerTask:
             return self._data
         recipe: dict = {}
         if self.clean_dir is None or self.noise_dir is None:
-            if not (DEFAULT_DATA / "recipe.json").exists():
+            if not (_default_data() / "recipe.json").exists():
                 from desktop_gan.training.speech_data import generate
 
-                generate(DEFAULT_DATA, minutes=10.0, seed=self.cfg["data_seed"])
-            recipe = json.loads((DEFAULT_DATA / "recipe.json").read_text())
-        clean = _load_dir(self.clean_dir or DEFAULT_DATA / "clean")
-        noises = _load_dir(self.noise_dir or DEFAULT_DATA / "noise")
+                generate(_default_data(), minutes=10.0, seed=self.cfg["data_seed"])
+            recipe = json.loads((_default_data() / "recipe.json").read_text())
+        clean = _load_dir(self.clean_dir or _default_data() / "clean")
+        noises = _load_dir(self.noise_dir or _default_data() / "noise")
         if not clean or not noises:
             raise RuntimeError("no usable clean speech or noise files found for the enhancer")
-        rir_file = DEFAULT_DATA / "rirs" / "rirs.npy"
+        rir_file = _default_data() / "rirs" / "rirs.npy"
         rirs = np.load(rir_file) if rir_file.exists() else None
         nc, nn_ = max(1, len(clean) // 20), max(1, len(noises) // 20)
         self._data = {"train": (clean[:-nc] or clean, noises[:-nn_] or noises), "val": (clean[-nc:], noises[-nn_:]),
@@ -275,8 +280,8 @@ class EnhancerTask:
 
         gen = getattr(modules["generator"], "module", modules["generator"])
         recipe = (self._data or {}).get("recipe") or {}
-        if not recipe and (self.clean_dir is None or self.noise_dir is None) and (DEFAULT_DATA / "recipe.json").exists():
-            recipe = json.loads((DEFAULT_DATA / "recipe.json").read_text())
+        if not recipe and (self.clean_dir is None or self.noise_dir is None) and (_default_data() / "recipe.json").exists():
+            recipe = json.loads((_default_data() / "recipe.json").read_text())
         m = self.cfg["model"]
         import platform
 
