@@ -2,8 +2,8 @@
 
 Data: ``generated_data_dir()/drums/<kind>/*.wav`` (``data/`` in a checkout; rendered by
 ``training/drum_data.py`` on first use) or the user's folder with the same layout (``data_dir``:
-one sub-folder per kind, any audio files, resampled to 48 kHz). Every one-shot is onset-aligned by the renderer, peak-normalised to 0.9 and
-padded/cut to 1.5 s. Batches are class-balanced (each kind equally likely), so the rare kinds
+one sub-folder per kind, any audio files, resampled to 48 kHz). Every one-shot is onset-aligned by
+the renderer, peak-normalised to 0.9 and padded/cut to 1.5 s. Batches are class-balanced (each kind equally likely), so the rare kinds
 (clap, rim) are learnt as well as the many toms and cymbals. Five percent of the files of each kind
 are held back for validation.
 
