@@ -79,8 +79,8 @@ def find_enhancer_models(dirs: list[Path]) -> list[tuple[str, Path]]:
 @dataclass(frozen=True)
 class LiveStats:
     running: bool
-    rtf: float  # compute time / audio time, exponential moving average
-    rtf_peak: float  # worst single block since start
+    rtf: float  # compute (the worker thread's CPU time) / audio time, exponential moving average
+    rtf_peak: float  # worst single block since start, wall clock (waits for the CPU and the GIL too)
     added_latency_s: float  # extra delay of the processed path over plain monitoring
     total_latency_s: float  # input -> output: stream latencies + engine cushion + added
     underruns: int  # engine: PortAudio under/overflows
@@ -90,6 +90,7 @@ class LiveStats:
     processed_frames: int
     error: str | None
     resyncs: int = 0  # engine: times the monitor was re-delayed after running steadily late
+    rtf_wall: float = 0.0  # like ``rtf`` on the wall clock: includes waiting for the CPU and the GIL
 
 
 class LiveEnhancer:
@@ -109,6 +110,7 @@ class LiveEnhancer:
         self._stop = threading.Event()
         self._rtf = 0.0
         self._rtf_peak = 0.0
+        self._rtf_wall = 0.0
         self._recoveries = 0
         self._processed = 0
         self._error: str | None = None
@@ -135,7 +137,7 @@ class LiveEnhancer:
         self.hop = max(1, int(round(enh.model.hop * sr / enh.model.samplerate)))
         self.margin = int(round(self.margin_s * sr))
         self.attach_latency = int(enh.latency_samples + self.margin)  # output frame p = enhanced input p - this
-        self._rtf = self._rtf_peak = 0.0
+        self._rtf = self._rtf_peak = self._rtf_wall = 0.0
         self._recoveries = self._processed = 0
         self._error = None
         self._stop.clear()
@@ -220,7 +222,7 @@ class LiveEnhancer:
             underruns=est.underruns, monitor_underruns=est.monitor_underruns,
             recoveries=self._recoveries, processed_frames=self._processed, error=self._error,
             attached=self.tap is not None and getattr(self.tap, "attached", True),
-            resyncs=getattr(est, "monitor_resyncs", 0))
+            resyncs=getattr(est, "monitor_resyncs", 0), rtf_wall=self._rtf_wall)
 
     # -- the worker thread -----------------------------------------------------------------------
     def _run(self) -> None:
@@ -245,13 +247,14 @@ class LiveEnhancer:
                 x = block[:n]
                 tap.input_ring.read_into(x, count_underrun=False)
                 self._remember(x)
-                t0 = time.perf_counter()
+                t0, c0 = time.perf_counter(), time.thread_time()
                 y = enh.process(x)
-                dt = time.perf_counter() - t0
+                wall, cpu = time.perf_counter() - t0, time.thread_time() - c0
                 self._emit(tap, x, y)
-                r = dt * sr / n
+                r, rw = cpu * sr / n, wall * sr / n
                 self._rtf = r if self._rtf == 0.0 else 0.95 * self._rtf + 0.05 * r
-                self._rtf_peak = max(self._rtf_peak, r)
+                self._rtf_wall = rw if self._rtf_wall == 0.0 else 0.95 * self._rtf_wall + 0.05 * rw
+                self._rtf_peak = max(self._rtf_peak, rw)
         except Exception as exc:  # the engine falls back to dry; the panel shows the message
             self._error = f"live enhancement stopped: {type(exc).__name__}: {exc}"
 
