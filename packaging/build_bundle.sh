@@ -39,13 +39,7 @@ py="${PYTHON:-$(command -v python3.11 || command -v python3)}"
 if [ "$("$py" -c 'import sysconfig; print(sysconfig.get_config_var("Py_ENABLE_SHARED") or 0)')" != 1 ]; then
   debs="$debs libpython3.11"
 fi
-missing=$(for p in $debs; do dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "ok installed" || echo "$p"; done)
-if [ -n "$missing" ]; then
-  sudo=""; [ "$(id -u)" -ne 0 ] && sudo="sudo"
-  echo "== installing Debian packages:" $missing
-  $sudo apt-get update -qq
-  DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends $missing >/dev/null
-fi
+bash "$root/scripts/install_debs.sh" $debs
 
 # --- build venv: reused only while torch spec, Python and build requirements are unchanged.
 stamp="$( { echo "$TORCH_SPEC $TORCH_INDEX"; "$py" -VV; cat "$here/requirements-bundle.txt"; } | sha256sum | cut -c1-16)"

@@ -17,13 +17,7 @@ TEST_DEBS="pulseaudio pulseaudio-utils libasound2-plugins xvfb x11-utils xdotool
 
 debs="$APP_DEBS"
 [ "$mode" = test ] && debs="$APP_DEBS $TEST_DEBS"
-missing=$(for p in $debs; do dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "ok installed" || echo "$p"; done)
-if [ -n "$missing" ]; then
-  sudo=""; [ "$(id -u)" -ne 0 ] && sudo="sudo"
-  echo "installing Debian packages:" $missing
-  $sudo apt-get update -qq
-  DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends $missing >/dev/null
-fi
+bash scripts/install_debs.sh $debs
 
 py="$(command -v python3.11 || command -v python3)"
 [ -x .venv/bin/python ] || "$py" -m venv .venv

@@ -105,11 +105,6 @@ def recover(item: Interrupted) -> Path:
     return item.take
 
 
-def dismiss(item: Interrupted) -> None:
-    """Stop offering this take (the file itself stays where it is, repaired)."""
-    recover(item)
-
-
 # -- WAV header repair ---------------------------------------------------------------------------
 @dataclass
 class _Layout:

@@ -1,11 +1,11 @@
 """GanTask for the class-conditional drum one-shot GAN (``models/drums.py``).
 
 Data: ``generated_data_dir()/drums/<kind>/*.wav`` (``data/`` in a checkout; rendered by
-``training/drum_data.py`` on first use) or the user's folder with the same layout (``data_dir``:
-one sub-folder per kind, any audio files, resampled to 48 kHz). Every one-shot is onset-aligned by
-the renderer, peak-normalised to 0.9 and padded/cut to 1.5 s. Batches are class-balanced (each kind equally likely), so the rare kinds
-(clap, rim) are learnt as well as the many toms and cymbals. Five percent of the files of each kind
-are held back for validation.
+``training/drum_data.py`` on first use) or the user's folder with the same layout (``data_dir``: one
+sub-folder per kind, any audio files, resampled to 48 kHz). Every one-shot is onset-aligned by the
+renderer, peak-normalised to 0.9 and padded/cut to 1.5 s. Batches are class-balanced (each kind
+equally likely), so the rare kinds (clap, rim) are learnt as well as the many toms and cymbals. Five
+percent of the files of each kind are held back for validation.
 
 The generator's forward pass is made once per step in ``d_step`` and reused by ``g_step`` (the
 discriminator sees it detached), which saves a third of the step time on a CPU.
@@ -102,11 +102,12 @@ class DrumsTask:
         if self._data is None:
             root = self.data_dir
             if root is None:
-                root = generated_data_dir() / "drums"
+                base = generated_data_dir()
+                root = base / "drums"
                 if not any((root / k).is_dir() for k in DRUM_KINDS):
                     from desktop_gan.training.drum_data import build
 
-                    build(generated_data_dir(), seed=self.cfg["data_seed"])
+                    build(base, seed=self.cfg["data_seed"])
             x, y, names = load_oneshots(root, self.cfg["max_per_kind"])
             rng = np.random.default_rng(self.cfg["data_seed"])
             val = np.zeros(len(y), bool)

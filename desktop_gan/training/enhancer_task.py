@@ -1,10 +1,11 @@
 """GanTask for the speech enhancer: data mixing on the fly, GAN + reconstruction steps, eval, export.
 
-Clean speech, noises and rooms come from ``speech_data`` (``generated_data_dir()/enhancer`` by default: ``data/`` in a checkout, generated on
-first use) or from the user's folders (``clean_dir``/``noise_dir``: any audio files, resampled to
-48 kHz). Each batch mixes random 1 s speech crops (random level, early-reverb target when a room is
-applied) with one or two noise crops at an SNR drawn from ``snr_db``; a fraction stays clean so the
-model learns to leave clean speech alone. The last 5 % of the files are kept for validation.
+Clean speech, noises and rooms come from ``speech_data`` (``generated_data_dir()/enhancer`` by
+default: ``data/`` in a checkout, generated on first use) or from the user's folders
+(``clean_dir``/``noise_dir``: any audio files, resampled to 48 kHz). Each batch mixes random 1 s
+speech crops (random level, early-reverb target when a room is applied) with one or two noise crops
+at an SNR drawn from ``snr_db``; a fraction stays clean so the model learns to leave clean speech
+alone. The last 5 % of the files are kept for validation.
 
 Generator loss: multi-resolution STFT + compressed spectral MSE + a band-mask term (the gains
 against the ideal ratio mask per ERB band, under-estimates weighted ``mask_under_weight`` times,
@@ -166,17 +167,18 @@ class EnhancerTask:
         if self._data is not None:
             return self._data
         recipe: dict = {}
+        default = _default_data()
         if self.clean_dir is None or self.noise_dir is None:
-            if not (_default_data() / "recipe.json").exists():
+            if not (default / "recipe.json").exists():
                 from desktop_gan.training.speech_data import generate
 
-                generate(_default_data(), minutes=10.0, seed=self.cfg["data_seed"])
-            recipe = json.loads((_default_data() / "recipe.json").read_text())
-        clean = _load_dir(self.clean_dir or _default_data() / "clean")
-        noises = _load_dir(self.noise_dir or _default_data() / "noise")
+                generate(default, minutes=10.0, seed=self.cfg["data_seed"])
+            recipe = json.loads((default / "recipe.json").read_text())
+        clean = _load_dir(self.clean_dir or default / "clean")
+        noises = _load_dir(self.noise_dir or default / "noise")
         if not clean or not noises:
             raise RuntimeError("no usable clean speech or noise files found for the enhancer")
-        rir_file = _default_data() / "rirs" / "rirs.npy"
+        rir_file = default / "rirs" / "rirs.npy"
         rirs = np.load(rir_file) if rir_file.exists() else None
         nc, nn_ = max(1, len(clean) // 20), max(1, len(noises) // 20)
         self._data = {"train": (clean[:-nc] or clean, noises[:-nn_] or noises), "val": (clean[-nc:], noises[-nn_:]),
@@ -280,8 +282,9 @@ class EnhancerTask:
 
         gen = getattr(modules["generator"], "module", modules["generator"])
         recipe = (self._data or {}).get("recipe") or {}
-        if not recipe and (self.clean_dir is None or self.noise_dir is None) and (_default_data() / "recipe.json").exists():
-            recipe = json.loads((_default_data() / "recipe.json").read_text())
+        default_recipe = _default_data() / "recipe.json"
+        if not recipe and (self.clean_dir is None or self.noise_dir is None) and default_recipe.exists():
+            recipe = json.loads(default_recipe.read_text())
         m = self.cfg["model"]
         import platform
 

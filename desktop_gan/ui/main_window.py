@@ -47,6 +47,7 @@ class MainWindow(QMainWindow):
         self.error_boxes: list[QMessageBox] = []
         self._painted = False
         self.recovery = None  # the interrupted-takes offer, made after the first paint
+        self._status_on_open: tuple[str, str] | None = None  # (path, message) for open_file(status=)
         self._start_audio_on_show = start_audio
         self._inference = None  # the InferenceWorker, started when a panel first needs a model
         self._jobs = None
@@ -210,7 +211,10 @@ class MainWindow(QMainWindow):
         self.error_boxes.append(box)
         box.open()
 
-    def open_file(self, path: str | Path) -> None:
+    def open_file(self, path: str | Path, status: str | None = None) -> None:
+        """Open ``path`` in the views; ``status`` replaces the usual "Opened …" once it is shown
+        (e.g. where a take was saved or recovered)."""
+        self._status_on_open = (str(path), status) if status else None
         self.document.open(path)
 
     def show_audio(self, audio: Audio) -> None:
@@ -245,7 +249,11 @@ class MainWindow(QMainWindow):
         self.files.save_as_action.setEnabled(True)
         if a.path is not None:
             QTimer.singleShot(0, lambda: self.settings.add_recent(a.path))
-        self.status(f"Opened {name}", 3000)
+        pending, self._status_on_open = self._status_on_open, None
+        if pending is not None and pending[0] == str(a.path):
+            self.status(pending[1], 10000)
+        else:
+            self.status(f"Opened {name}", 3000)
         self.fileShown.emit(str(a.path or ""))
 
     def _start_spectrogram(self, prepared: Prepared) -> None:

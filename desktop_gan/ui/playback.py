@@ -42,7 +42,6 @@ class Playback(QObject):
         self.loop_region: tuple[int, int] | None = None  # frames
         self.take_path: Path | None = None
         self.enhanced_path: Path | None = None  # the enhanced twin of take_path, when live enhance runs
-        self._saved_message = ""
         self._lost_since: float | None = None  # when audio stopped on its own (None: it did not)
         self._last_retry = 0.0
         t = window.transport
@@ -62,7 +61,6 @@ class Playback(QObject):
         self._player_job: int | None = None
         window.document.files.finished.connect(self._on_job_done)
         window.document.files.failed.connect(self._on_job_failed)
-        window.fileShown.connect(self._file_shown)
 
     @property
     def samplerate(self) -> int:
@@ -245,23 +243,27 @@ class Playback(QObject):
         if self.take_path is None:
             self.w.transport.set_recording(False)
             return
+        path, enhanced = self._finish_take()
+        kept = f"{path.name} and the enhanced {enhanced.name}" if enhanced else str(path)
+        self.w.status(f"Take saved: {kept} in {path.parent}", 8000)
+        self.w.open_file(path, status=f"Take saved: {kept} in {path.parent}")  # the raw take first
+
+    def _finish_take(self, timeout: float = 2.0) -> tuple[Path, Path | None]:
+        """End the take in progress: both takes while live enhance records its own (the enhanced
+        path is None when it did not), else the engine's. Returns (raw take, enhanced take)."""
         path, enhanced = self.take_path, self.enhanced_path
         self.take_path = self.enhanced_path = None
         live = getattr(self.w, "live_recorder", None)
-        both = live.stop_recording() if (enhanced is not None and live is not None) else None
-        if both is None:  # a plain take, or live enhance was switched off during the take
+        both = None
+        if enhanced is not None and live is not None:
+            try:
+                both = live.stop_recording(timeout=timeout)
+            except Exception:  # e.g. the engine is gone: the raw take is finished below
+                both = None
+        if both is None and self.link.recording:  # a plain take, or live enhance was switched off
             path = self.link.stop_recording() or path
         self.w.transport.set_recording(False)
-        kept = f"{path.name} and the enhanced {enhanced.name}" if both else str(path)
-        self._saved_message = f"Take saved: {kept} in {path.parent}"
-        self.w.status(self._saved_message, 8000)
-        self.w.open_file(path)  # the raw take: the original is what is shown first
-
-    def _file_shown(self, _path: str) -> None:
-        """Say where the take went once it is shown (the load's own "Opened …" would hide it)."""
-        if self._saved_message:
-            self.w.status(self._saved_message, 8000)
-            self._saved_message = ""
+        return path, (enhanced if both else None)
 
     def _start_enhanced_recording(self, raw: Path) -> bool:
         """While live enhance runs (the Enhance panel registers itself as ``live_recorder``),
@@ -319,26 +321,13 @@ class Playback(QObject):
     def _audio_lost(self, error: str) -> None:
         """The server or device went away mid-stream: say so, finish the take with everything
         recorded so far, and retry the devices every few seconds (or until another is chosen)."""
-        if self._lost_since is not None:
-            return
         self._lost_since = self._last_retry = time.monotonic()
         self.link.error = error
         message = f"Audio stopped: {error}."
         if self.take_path is not None:
-            path, enhanced = self.take_path, self.enhanced_path
-            self.take_path = self.enhanced_path = None
-            live = getattr(self.w, "live_recorder", None)
-            if enhanced is not None and live is not None and getattr(live, "live", None) is not None:
-                try:
-                    live.stop_recording(timeout=0.2)
-                except Exception:
-                    pass
-            if self.link.recording:
-                self.link.stop_recording()
-            self.w.transport.set_recording(False)
+            path, _ = self._finish_take(timeout=0.2)
             message += f" The take {path.name} keeps everything recorded until then."
-            self._saved_message = f"Take saved: {path} (stopped when audio was lost)"
-            self.w.open_file(path)
+            self.w.open_file(path, status=f"Take saved: {path} (stopped when audio was lost)")
         self.w.show_error("Audio stopped", message + " Retrying the devices; you can also choose others.")
 
     def _show_position(self, follow: bool = False) -> None:

@@ -72,15 +72,8 @@ class RecoveryOffer:
         if not done:
             return
         if button is self.open_button:
-            message = f"Recovered {done[0].name} ({self.items[0].seconds:.1f} s) in {done[0].parent}"
-
-            def said(path: str) -> None:  # after the load's own "Opened …"
-                self.w.fileShown.disconnect(said)
-                if path == str(done[0]):
-                    self.w.status(message, 10000)
-
-            self.w.fileShown.connect(said)
-            self.w.open_file(done[0])
+            self.w.open_file(done[0], status=f"Recovered {done[0].name} ({self.items[0].seconds:.1f} s) "
+                                             f"in {done[0].parent}")
         else:
             QDesktopServices.openUrl(QUrl.fromLocalFile(str(done[0].parent)))
             self.w.status(f"Recovered {len(done)} take(s) in {done[0].parent}", 8000)

@@ -5,16 +5,15 @@ process of its own.
 """
 
 import os
-import signal
 import subprocess
 import sys
 import textwrap
-import time
 from pathlib import Path
 
 import numpy as np
 import pytest
 import soundfile as sf
+from killing import kill_9_after_ready
 
 ROOT = Path(__file__).resolve().parents[2]
 pytestmark = pytest.mark.audio
@@ -104,22 +103,7 @@ time.sleep(120)
 
 def test_kill_9_leaves_a_readable_recording(tmp_path):
     path = tmp_path / "crash.wav"
-    proc = subprocess.Popen([sys.executable, "-c", RECORDER, str(path)], cwd=ROOT,
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-    try:
-        line = proc.stdout.readline()
-        assert "RECORDING" in line, proc.stderr.read() if proc.poll() is not None else line
-        t0 = time.monotonic()
-        time.sleep(3.0)
-        elapsed = time.monotonic() - t0
-        proc.send_signal(signal.SIGKILL)
-        proc.wait(timeout=10)
-    finally:
-        if proc.poll() is None:
-            proc.kill()
-            proc.wait()
-        proc.stdout.close()
-        proc.stderr.close()
+    _, elapsed = kill_9_after_ready([sys.executable, "-c", RECORDER, str(path)], "RECORDING", 3.0, cwd=ROOT)
     info = sf.info(path)
     assert info.samplerate == 48000 and info.subtype == "FLOAT"
     data, _ = sf.read(path, dtype="float32")

@@ -5,17 +5,16 @@ tests' private PulseAudio) and starts recording from its Record button; the test
 SIGKILL. A second window, in this process, finds the take and recovers it through the offer.
 """
 
-import signal
-import subprocess
+import os
 import sys
 import textwrap
-import time
 from pathlib import Path
 
 import pytest
 import soundfile as sf
 
 from desktop_gan.io.take_recovery import marker_path
+from killing import kill_9_after_ready
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -45,24 +44,9 @@ APP = textwrap.dedent("""
 
 @pytest.mark.audio
 def test_kill_9_while_recording_then_the_next_start_offers_the_take(qtbot, make_window, settings):
-    proc = subprocess.Popen([sys.executable, "-c", APP, str(settings.path)], cwd=ROOT,
-                            env={**__import__("os").environ, "QT_QPA_PLATFORM": "offscreen"},
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-    try:
-        line = proc.stdout.readline()
-        assert line.startswith("RECORDING"), line + (proc.stderr.read() if proc.poll() is not None else "")
-        take = Path(line.split()[1])
-        t0 = time.monotonic()
-        time.sleep(3.0)
-        elapsed = time.monotonic() - t0
-        proc.send_signal(signal.SIGKILL)
-        proc.wait(timeout=10)
-    finally:
-        if proc.poll() is None:
-            proc.kill()
-            proc.wait()
-        proc.stdout.close()
-        proc.stderr.close()
+    line, elapsed = kill_9_after_ready([sys.executable, "-c", APP, str(settings.path)], "RECORDING", 3.0, cwd=ROOT,
+                                       env={**os.environ, "QT_QPA_PLATFORM": "offscreen"})
+    take = Path(line.split()[1])
     assert take.parent == settings.takes_dir and marker_path(take).is_file()
     assert sf.info(str(take)).frames >= (elapsed - 1.0) * 48000  # readable as it is, before any repair
 
