@@ -35,11 +35,12 @@ def marker_path(take: Path) -> Path:
     return take.parent / f".{take.name}{MARKER_SUFFIX}"
 
 
-def write_marker(take: Path, samplerate: int, channels: int) -> Path:
-    """Mark ``take`` as being recorded (an ordinary write: a missing marker only loses the offer)."""
+def write_marker(take: Path, samplerate: int, channels: int, pid: int | None = None) -> Path:
+    """Mark ``take`` as being recorded by process ``pid`` (default: this one). An ordinary write:
+    a missing marker only loses the offer."""
     path = marker_path(take)
-    path.write_text(json.dumps({"take": Path(take).name, "samplerate": int(samplerate),
-                                "channels": int(channels), "started": time.time(), "pid": os.getpid()}))
+    path.write_text(json.dumps({"take": Path(take).name, "samplerate": int(samplerate), "channels": int(channels),
+                                "started": time.time(), "pid": int(pid or os.getpid())}))
     return path
 
 
@@ -68,7 +69,7 @@ class Interrupted:
 
 def find_interrupted(folder: Path) -> list[Interrupted]:
     """Interrupted takes in ``folder``, newest first. Markers whose take is gone, and markers of a
-    process that is still running (another window recording), are left out."""
+    process that is still running (this app recording now, or another one), are left out."""
     folder = Path(folder)
     found = []
     try:
@@ -84,10 +85,10 @@ def find_interrupted(folder: Path) -> list[Interrupted]:
         except (OSError, ValueError, KeyError, TypeError):
             take = folder / marker.name[1:-len(MARKER_SUFFIX)]
             started, pid = marker.stat().st_mtime if marker.exists() else 0.0, 0
-        if pid and pid != os.getpid() and _alive(pid):
-            continue
         if not take.is_file():
             _unlink(marker)  # nothing left to recover
+            continue
+        if pid and _alive(pid):
             continue
         try:
             header_frames, disk_frames, sr = _frame_counts(take)

@@ -1,10 +1,8 @@
 """Interrupted takes: the marker's life cycle, header repair, and what is (not) offered."""
 
-import os
 import struct
 import subprocess
 import sys
-import time
 
 import numpy as np
 import pytest
@@ -29,10 +27,18 @@ def _stale_header(path, frames_counted):
     path.write_bytes(bytes(raw))
 
 
+def _dead_pid() -> int:
+    """The pid of a process that has ended (what a crashed recording's marker names)."""
+    proc = subprocess.Popen([sys.executable, "-c", "pass"])
+    proc.wait()
+    return proc.pid
+
+
 def test_marker_lives_exactly_as_long_as_the_recording(tmp_path):
     take = tmp_path / "take.wav"
     rec = Recorder(take, 48000, 2, poll_interval=0.01)
     assert marker_path(take).is_file()
+    assert find_interrupted(tmp_path) == []  # a take this process is recording is not "interrupted"
     rec.push(np.zeros((4800, 2), np.float32))
     rec.stop()
     assert not marker_path(take).exists()
@@ -46,8 +52,7 @@ def test_stale_header_is_repaired_to_every_frame_on_disk(tmp_path):
     _stale_header(take, 12000)
     with open(take, "ab") as fh:
         fh.write(b"\x00\x01\x02")  # a partial frame at the end is left out, not invented
-    write_marker(take, 48000, 2)
-    os.utime(marker_path(take))
+    write_marker(take, 48000, 2, pid=_dead_pid())
     (item,) = find_interrupted(tmp_path)
     assert item.frames_in_header == 12000 and item.frames_on_disk == 48000
     assert item.seconds == pytest.approx(1.0)
@@ -78,8 +83,7 @@ def test_markers_without_takes_are_dropped_and_live_recordings_are_not_offered(t
     sf.write(str(live), np.zeros((10, 1), np.float32), 48000)
     sleeper = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(30)"])
     try:
-        marker_path(live).write_text(f'{{"take": "live.wav", "samplerate": 48000, "channels": 1, '
-                                     f'"started": {time.time()}, "pid": {sleeper.pid}}}')
+        write_marker(live, 48000, 1, pid=sleeper.pid)
         assert find_interrupted(tmp_path) == []
         assert not marker_path(gone).exists()
     finally:

@@ -211,7 +211,11 @@ def _stop_recording_and_wait(qtbot, w):
         with qtbot.waitSignal(w.fileShown, timeout=10000) as blocker:
             QTest.keyClick(w, Qt.Key.Key_R)
     except QtTimeout:
-        raise AssertionError(f"take not shown: status={w.statusBar().currentMessage()!r} "
+        from PySide6.QtWidgets import QApplication
+
+        modal = QApplication.activeModalWidget()
+        boxed = modal and (getattr(modal, "text", lambda: "")(), getattr(modal, "informativeText", lambda: "")())
+        raise AssertionError(f"take not shown: modal={boxed!r} status={w.statusBar().currentMessage()!r} "
                              f"error={w.engine_link.error!r} recording={w.engine_link.recording} "
                              f"take={w.playback.take_path} device={w.device_label.text()!r}") from None
     return blocker
