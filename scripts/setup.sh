@@ -13,6 +13,8 @@ APP_DEBS="python3-venv libportaudio2 libsndfile1 libxcb-cursor0 libxkbcommon-x11
 # (TTS voices, soundfonts, sox, fluidsynth).
 TEST_DEBS="pulseaudio pulseaudio-utils libasound2-plugins xvfb x11-utils xdotool imagemagick
   espeak-ng flite festival festvox-kallpc16k festvox-kdlpc16k festvox-us-slt-hts
+  festvox-czech-dita festvox-czech-krb festvox-czech-machac festvox-czech-ph festvox-suopuhe-lj
+  festvox-suopuhe-mv festvox-italp16k festvox-itapc16k festvox-ru festvox-ca-ona-hts
   sox fluidsynth fluid-soundfont-gm musescore-general-soundfont avldrums.lv2-soundfont"
 
 debs="$APP_DEBS"

@@ -9,6 +9,13 @@ Design (sized for one CPU thread, live):
   Linear -> sigmoid`` to get one gain per band. Gains are spread back to bins with triangular overlap
   and multiply the noisy spectrum. No look-ahead: algorithmic latency = one window (20 ms). At run
   time the gains are floored by the user's attenuation limit.
+* **Fine low band** (``fine_bins`` > 0): band gains cannot pass a voice's harmonics and remove the
+  noise between them, because one ERB band holds several harmonics. A second head refines the
+  lowest ``fine_bins`` bins (50 Hz apart) one by one: from the GRU's output and each bin's
+  log power against its own running mean, it predicts a logit offset per bin,
+  ``g_bin = sigmoid(logit(g_band_interp) + delta)``. Its last layer starts at zero, so a band-only
+  model fine-tunes into a fine one starting from exactly its old output. Cost: two small matrix
+  products per frame.
 * **Discriminators**: a multi-resolution spectrogram discriminator (UnivNet style), one small 2-D
   conv stack per STFT resolution on log magnitudes, returning logits and feature maps.
 * **Losses**: multi-resolution STFT (spectral convergence + log magnitude), power-law compressed
@@ -26,7 +33,7 @@ from torch import nn
 from desktop_gan.dsp.stft import erb_filterbank, sqrt_hann
 
 DEFAULTS = {"samplerate": 48000, "win": 960, "hop": 480, "n_bands": 40, "hidden": 160, "layers": 2,
-            "norm_alpha": 0.97, "norm_init": -6.0}
+            "norm_alpha": 0.97, "norm_init": -6.0, "fine_bins": 0, "fine_hidden": 128}
 
 
 def feature_params(cfg: dict) -> dict:
@@ -47,6 +54,12 @@ class EnhancerGenerator(nn.Module):
         self.gru = nn.GRU(c["hidden"], c["hidden"], num_layers=c["layers"], batch_first=True)
         self.out = nn.Linear(c["hidden"], self.nb)
         nn.init.constant_(self.out.bias, 2.0)  # start near "pass everything"
+        self.fine = int(c["fine_bins"])
+        if self.fine:
+            self.fine_in = nn.Linear(c["hidden"] + self.fine, c["fine_hidden"])
+            self.fine_out = nn.Linear(c["fine_hidden"], self.fine)
+            nn.init.zeros_(self.fine_out.weight)  # start as the band-only model
+            nn.init.zeros_(self.fine_out.bias)
 
     # -- spectral front/back ends (same framing as dsp.stft) --------------------------------------
     def stft(self, x: torch.Tensor) -> torch.Tensor:
@@ -62,28 +75,49 @@ class EnhancerGenerator(nn.Module):
                      kernel_size=(1, self.win), stride=(1, self.hop)).reshape(b, -1)
         return ola[:, self.win - self.hop: t * self.hop]
 
-    def features(self, spec: torch.Tensor) -> torch.Tensor:
+    def features(self, spec: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor | None]:
+        """(band features (B, T, 2*n_bands), fine-bin features (B, T, fine_bins) or None)."""
         power = spec.real ** 2 + spec.imag ** 2
         logp = torch.log10(power @ self.pool.T + 1e-10)
+        logf = torch.log10(power[..., :self.fine] + 1e-10) if self.fine else None
         a = self.cfg["norm_alpha"]
         mean = torch.full_like(logp[:, 0], self.cfg["norm_init"])
-        normed = []
-        for t in range(logp.shape[1]):  # causal running mean; cheap next to the GRU
+        fmean = torch.full_like(logf[:, 0], self.cfg["norm_init"]) if self.fine else None
+        normed, fnormed = [], []
+        for t in range(logp.shape[1]):  # causal running means; cheap next to the GRU
             mean = a * mean + (1 - a) * logp[:, t]
             normed.append(logp[:, t] - mean)
-        return torch.cat([(logp + 6.0) / 3.0, torch.stack(normed, 1) / 3.0], dim=-1)
+            if self.fine:
+                fmean = a * fmean + (1 - a) * logf[:, t]
+                fnormed.append(logf[:, t] - fmean)
+        band = torch.cat([(logp + 6.0) / 3.0, torch.stack(normed, 1) / 3.0], dim=-1)
+        return band, (torch.stack(fnormed, 1) / 3.0 if self.fine else None)
+
+    def _run(self, spec: torch.Tensor, state=None):
+        with torch.no_grad():
+            feats, fine = self.features(spec)
+        h, state = self.gru(F.relu(self.inp(feats)), state)
+        return torch.sigmoid(self.out(h)), h, fine, state
 
     def band_gains(self, spec: torch.Tensor, state=None):
-        with torch.no_grad():
-            feats = self.features(spec)
-        h, state = self.gru(F.relu(self.inp(feats)), state)
-        return torch.sigmoid(self.out(h)), state
+        gains, _, _, state = self._run(spec, state)
+        return gains, state
+
+    def bin_gains(self, spec: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+        """(per-bin gains (B, T, bins), band gains (B, T, n_bands))."""
+        gains, h, fine, _ = self._run(spec)
+        g = gains @ self.interp
+        if self.fine:
+            delta = self.fine_out(F.relu(self.fine_in(torch.cat([h, fine], dim=-1))))
+            low = torch.sigmoid(torch.logit(g[..., :self.fine].clamp(1e-4, 1 - 1e-4)) + delta)
+            g = torch.cat([low, g[..., self.fine:]], dim=-1)
+        return g, gains
 
     def forward(self, x: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
         """Noisy (B, N) -> (enhanced (B, N - (win-hop)) aligned with x, band gains (B, T, n_bands))."""
         spec = self.stft(x)
-        gains, _ = self.band_gains(spec)
-        return self.istft(spec * (gains @ self.interp)), gains
+        g, gains = self.bin_gains(spec)
+        return self.istft(spec * g), gains
 
     def export_tensors(self) -> dict[str, np.ndarray]:
         return {k: v.detach().cpu().float().numpy() for k, v in self.state_dict().items()}

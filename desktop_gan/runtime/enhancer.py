@@ -48,6 +48,7 @@ class BandGainModel:
             self.nb, self.hidden, self.layers = int(m["n_bands"]), int(m["hidden"]), int(m["layers"])
             self.samplerate = int(m["samplerate"])
             self.alpha, self.init = float(m["norm_alpha"]), float(m["norm_init"])
+            self.fine, fine_hidden = int(m.get("fine_bins", 0)), int(m.get("fine_hidden", 0))
         except (TypeError, KeyError, ValueError):
             raise ModelFileError(f"{name}: config lacks the enhancer's model settings") from None
         if config.get("latency_samples") != self.win or config.get("hop") != self.hop:
@@ -55,6 +56,11 @@ class BandGainModel:
         f = self.win // 2 + 1
         expect = {"inp.weight": (self.hidden, 2 * self.nb), "inp.bias": (self.hidden,),
                   "out.weight": (self.nb, self.hidden), "out.bias": (self.nb,)}
+        if not 0 <= self.fine <= f:
+            raise ModelFileError(f"{name}: fine_bins must be 0-{f}")
+        if self.fine:
+            expect.update({"fine_in.weight": (fine_hidden, self.hidden + self.fine), "fine_in.bias": (fine_hidden,),
+                           "fine_out.weight": (self.fine, fine_hidden), "fine_out.bias": (self.fine,)})
         for layer in range(self.layers):
             expect[f"gru.weight_ih_l{layer}"] = (3 * self.hidden, self.hidden)
             expect[f"gru.weight_hh_l{layer}"] = (3 * self.hidden, self.hidden)
@@ -68,17 +74,22 @@ class BandGainModel:
         self.w_out, self.b_out = t["out.weight"].T.copy(), t["out.bias"]
         self.gru = [(t[f"gru.weight_ih_l{i}"].T.copy(), t[f"gru.weight_hh_l{i}"].T.copy(),
                      t[f"gru.bias_ih_l{i}"], t[f"gru.bias_hh_l{i}"]) for i in range(self.layers)]
+        if self.fine:
+            self.w_fi, self.b_fi = t["fine_in.weight"].T.copy(), t["fine_in.bias"]
+            self.w_fo, self.b_fo = t["fine_out.weight"].T.copy(), t["fine_out.bias"]
         pool, interp = erb_filterbank(f, self.samplerate, self.nb)
         self.pool_t, self.interp = pool.T.copy(), interp
         self.params = sum(v.size for v in tensors.values())
 
-    def initial_state(self, streams: int) -> tuple[np.ndarray, np.ndarray]:
+    def initial_state(self, streams: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         return (np.zeros((self.layers, streams, self.hidden), np.float32),
-                np.full((streams, self.nb), self.init, np.float32))
+                np.full((streams, self.nb), self.init, np.float32),
+                np.full((streams, self.fine), self.init, np.float32))
 
-    def step(self, spec: np.ndarray, state) -> np.ndarray:
-        """One frame: spec (streams, bins) complex -> band gains (streams, n_bands); updates state."""
-        h, mean = state
+    def step(self, spec: np.ndarray, state, floor: float) -> np.ndarray:
+        """One frame: spec (streams, bins) complex -> gains (streams, bins), none below ``floor``;
+        updates state."""
+        h, mean, fmean = state
         power = (spec.real ** 2 + spec.imag ** 2).astype(np.float32)
         logp = np.log10(power @ self.pool_t + 1e-10)
         mean *= self.alpha
@@ -93,7 +104,17 @@ class BandGainModel:
             n = np.tanh(gi[:, 2 * hd:] + r * gh[:, 2 * hd:])
             h[i] = (1 - z) * n + z * h[i]
             x = h[i]
-        return _sigmoid(x @ self.w_out + self.b_out).astype(np.float32)
+        gains = np.maximum(_sigmoid(x @ self.w_out + self.b_out), floor) @ self.interp
+        if self.fine:
+            k = self.fine
+            logf = np.log10(power[:, :k] + 1e-10)
+            fmean *= self.alpha
+            fmean += (1 - self.alpha) * logf
+            fx = np.concatenate([x, (logf - fmean) / 3.0], axis=-1).astype(np.float32)
+            delta = np.maximum(fx @ self.w_fi + self.b_fi, 0.0) @ self.w_fo + self.b_fo
+            low = np.clip(gains[:, :k], 1e-4, 1 - 1e-4)
+            gains[:, :k] = np.maximum(_sigmoid(np.log(low / (1 - low)) + delta), floor)
+        return gains.astype(np.float32)
 
 
 class _Core:
@@ -123,7 +144,7 @@ class _Core:
             for k in range(t):
                 frame = spec[k].T  # (ch, bins)
                 feat = frame.mean(axis=0, keepdims=True) if self.link == "mid" else frame
-                gains = np.maximum(self.m.step(feat, self._state), floor) @ self.m.interp
+                gains = self.m.step(feat, self._state, floor)
                 y = np.fft.irfft(frame * gains, n=w, axis=-1).T.astype(np.float32) * self.window[:, None]
                 self._ola += y
                 outs.append(self._ola[:h].copy())

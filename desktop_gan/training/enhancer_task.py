@@ -153,7 +153,16 @@ class EnhancerTask:
             from desktop_gan.io.modelfile import load_model
 
             tensors, _ = load_model(self.from_model, kind="enhancer")
-            gen.load_state_dict({k: torch.from_numpy(v) for k, v in tensors.items()})
+            try:
+                missing, unexpected = gen.load_state_dict({k: torch.from_numpy(v) for k, v in tensors.items()},
+                                                          strict=False)
+            except RuntimeError as exc:  # tensor sizes differ from the model settings
+                raise ValueError(f"{self.from_model}: its weights do not fit the model settings "
+                                 f"({str(exc).splitlines()[-1].strip()})") from None
+            # a band-only model may grow the fine low-band head (it starts at zero); nothing else may differ
+            if unexpected or any(not k.startswith("fine_") for k in missing):
+                raise ValueError(f"{self.from_model}: its weights do not fit the model settings "
+                                 f"(missing {missing[:3]}, unexpected {unexpected[:3]})")
         return {"generator": gen.to(device), "discriminator": MultiResolutionDiscriminator().to(device)}
 
     def optimisers(self, modules: dict) -> dict[str, Any]:
@@ -295,6 +304,8 @@ class EnhancerTask:
             record["val"] = self.evaluate(modules, next(gen.parameters()).device).metrics
         record.setdefault("hardware", f"{platform.machine()} CPU x{torch.get_num_threads()} thread(s), "
                                       f"torch {torch.__version__}")
+        if self.from_model and "fine_tuned_from" not in record:
+            record["fine_tuned_from"] = _lineage(self.from_model)
         config = {
             "kind": "enhancer", "version": MODEL_VERSION, "samplerate": m["samplerate"], "win": m["win"],
             "hop": m["hop"], "latency_samples": m["win"], "model": gen.cfg,
@@ -302,6 +313,17 @@ class EnhancerTask:
                          "exported_at": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())},
         }
         save_model(path, gen.export_tensors(), config)
+
+
+def _lineage(path) -> dict:
+    """The training record of the model a run started from (which carries its own parent, if any)."""
+    from desktop_gan.io.modelfile import ModelFileError, load_model
+
+    try:
+        _, cfg = load_model(path, kind="enhancer")
+    except ModelFileError as exc:
+        return {"file": Path(path).name, "unreadable": str(exc)}
+    return {"file": Path(path).name, "sha256": cfg.get("sha256"), "training": cfg.get("training", {})}
 
 
 def band_mask_loss(gen, gains, noisy, clean, under_weight: float = 4.0):

@@ -3,9 +3,11 @@
 Everything is made here from the machine's own synthesisers, so a seed reproduces the set:
 
 * ``clean/``  utterances from espeak-ng (voice variants, speed, pitch), flite (kal, kal16, awb) and
-  festival (kal/rab diphone voices, when installed), resampled to 48 kHz. TTS voices stop at 8 or
-  11 kHz, so each utterance gets a seeded *exciter*: harmonics regenerated from its top octave and
-  envelope-following noise for sibilance and air, high-passed above the TTS band. The targets are
+  festival (English kal/rab plus Czech, Finnish, Italian, Russian and Catalan voices reading the
+  English text, when installed), resampled to 48 kHz; after one utterance per voice, each utterance
+  draws an engine, then a voice. Most TTS voices stop at 8 or 11 kHz, so each utterance gets a
+  seeded *exciter*: harmonics regenerated from its top octave and envelope-following noise for
+  sibilance and air, high-passed above the TTS band. The targets are
   therefore full band and the model cannot learn "remove everything above 8 kHz".
 * ``noise/``  babble (many training voices at once), white/pink/brown, mains hum with harmonics,
   fans/HVAC, keyboard typing, knocks and clicks, music rendered from random MIDI with FluidR3_GM via
@@ -45,7 +47,11 @@ ESPEAK_BASES = ("en", "en-us", "en-gb", "en-gb-scotland", "en-gb-x-rp")
 ESPEAK_VARIANTS = ("", "+m1", "+m2", "+m3", "+m4", "+m5", "+m7", "+f1", "+f2", "+f3", "+f5",
                    "+klatt", "+klatt2", "+klatt3", "+klatt4", "+Andy", "+adam", "+linda", "+steph")
 FLITE_VOICES = ("kal", "kal16", "awb")
-FESTIVAL_VOICES = ("voice_kal_diphone", "voice_rab_diphone")
+# Festival's other-language voices read the same English text through their own letter-to-sound
+# rules: more speakers (diphone, unit selection and HTS, male, female and a child) than English alone.
+FESTIVAL_VOICES = ("voice_kal_diphone", "voice_rab_diphone", "voice_czech_dita", "voice_czech_krb",
+                   "voice_czech_machac", "voice_czech_ph", "voice_suo_fi_lj_diphone", "voice_hy_fi_mv_diphone",
+                   "voice_lp_diphone", "voice_pc_diphone", "voice_msu_ru_nsh_clunits", "voice_upc_ca_ona_hts")
 SOUNDFONT = "/usr/share/sounds/sf2/FluidR3_GM.sf2"
 NOISE_KINDS = ("babble", "white", "pink", "brown", "hum", "fan", "keyboard", "transients", "music")
 WORDS = (
@@ -126,8 +132,15 @@ def tts(engine: str, voice: str, text: str, rng: np.random.Generator, tmp: Path)
     else:
         (tmp / "t.txt").write_text(text)
         cmd = ["text2wave", "-eval", f"({voice})", str(tmp / "t.txt"), "-o", str(wav)]
+    wav.unlink(missing_ok=True)
     subprocess.run(cmd, check=True, capture_output=True, timeout=60)
-    return _read(wav)
+    try:
+        x, sr = _read(wav)
+    except (OSError, RuntimeError) as exc:  # libsndfile's errors are RuntimeErrors
+        raise RuntimeError(f"{engine}:{voice} made no readable audio ({exc})") from None
+    if len(x) < sr // 10:
+        raise RuntimeError(f"{engine}:{voice} made no audio")
+    return x, sr
 
 
 def _sos(kind: str, f, sr: int = SR, order: int = 4):
@@ -157,8 +170,15 @@ def exciter(x: np.ndarray, band_top: float, rng: np.random.Generator) -> np.ndar
 
 
 def make_utterance(voice: tuple[str, str], rng: np.random.Generator, tmp: Path) -> np.ndarray:
-    text = " ".join(sentence(rng) for _ in range(int(rng.integers(1, 3))))
-    x, sr = tts(*voice, text, rng, tmp)
+    """One full-band utterance; a voice that fails on a text gets two more texts, then raises."""
+    for attempt in range(3):
+        text = " ".join(sentence(rng) for _ in range(int(rng.integers(1, 3))))
+        try:
+            x, sr = tts(*voice, text, rng, tmp)
+            break
+        except (RuntimeError, subprocess.SubprocessError):
+            if attempt == 2:
+                raise
     x = resample(x, sr)
     x = exciter(x, band_top=0.45 * sr, rng=rng)
     x = trim_silence(x)
@@ -272,7 +292,7 @@ def music(n: int, rng: np.random.Generator, tmp: Path) -> np.ndarray:
 def babble(n: int, rng: np.random.Generator, voices: list, tmp: Path) -> np.ndarray:
     y = np.zeros(n, np.float32)
     for _ in range(int(rng.integers(3, 9))):
-        x = make_utterance(voices[int(rng.integers(len(voices)))], rng, tmp)
+        x = make_utterance(pick_voice(voices, rng), rng, tmp)
         x = np.tile(x, int(np.ceil(n / len(x))) + 1)
         off = int(rng.integers(0, len(x) - n))
         y += x[off: off + n] * rng.uniform(0.5, 1.0)
@@ -333,6 +353,14 @@ def make_rirs(count: int, rng: np.random.Generator) -> list[np.ndarray]:
     return rirs
 
 
+def pick_voice(voices: list[tuple[str, str]], rng: np.random.Generator) -> tuple[str, str]:
+    """An engine first, then one of its voices: espeak-ng's ~100 variants do not drown the rest."""
+    engines = sorted({e for e, _ in voices})
+    engine = engines[int(rng.integers(len(engines)))]
+    mine = [v for v in voices if v[0] == engine]
+    return mine[int(rng.integers(len(mine)))]
+
+
 def generate(out: Path, minutes: float = 20.0, seed: int = 0, noise_minutes: float | None = None,
              rooms: int = 60, log=print) -> dict:
     """Write ``clean/``, ``noise/``, ``rirs/`` and ``recipe.json`` under ``out``; returns the recipe."""
@@ -344,14 +372,14 @@ def generate(out: Path, minutes: float = 20.0, seed: int = 0, noise_minutes: flo
         raise RuntimeError("no speech synthesiser found (install espeak-ng or flite)")
     noise_minutes = minutes / 2 if noise_minutes is None else noise_minutes
     recipe = {"seed": seed, "minutes": minutes, "noise_minutes": noise_minutes, "samplerate": SR,
-              "voices": [f"{e}:{v}" for e, v in voices], "noise_kinds": list(NOISE_KINDS),
+              "voices": [f"{e}:{v}" for e, v in voices], "voice_sampling": "each voice once, then engine-balanced", "noise_kinds": list(NOISE_KINDS),
               "held_out": HELD_OUT, "soundfont": Path(SOUNDFONT).name}
     with tempfile.TemporaryDirectory() as td:
         tmp = Path(td)
         total, i = 0, 0
         while total < minutes * 60 * SR:
             rng = _rng(seed, 1, i)
-            voice = voices[i % len(voices)] if i < len(voices) else voices[int(rng.integers(len(voices)))]
+            voice = voices[i] if i < len(voices) else pick_voice(voices, rng)
             x = make_utterance(voice, rng, tmp)
             sf.write(str(out / "clean" / f"{i:05d}.wav"), x, SR, subtype="PCM_16")
             total, i = total + len(x), i + 1

@@ -57,22 +57,33 @@ def shipped_model():
     return load_model(default_model_path(), kind="enhancer")
 
 
-@pytest.fixture(scope="session")
-def random_model(tmp_path_factory):
-    """A small untrained generator exported through the task's path (tensors, config, file)."""
+def _random_model(folder, **model_cfg):
+    """A small untrained generator with random weights, exported through the task's path."""
     import torch
 
     from desktop_gan.io.modelfile import load_model, save_model
     from desktop_gan.models.enhancer import EnhancerGenerator
 
     torch.manual_seed(0)
-    gen = EnhancerGenerator(n_bands=16, hidden=32, layers=2)
+    gen = EnhancerGenerator(n_bands=16, hidden=32, layers=2, **model_cfg)
     with torch.no_grad():
         for p in gen.parameters():
             p.add_(torch.randn_like(p) * 0.3)
     cfg = {"kind": "enhancer", "version": 1, "samplerate": 48000, "win": 960, "hop": 480,
            "latency_samples": 960, "model": gen.cfg, "training": {}}
-    path = tmp_path_factory.mktemp("model") / "tiny.safetensors"
+    path = folder / "tiny.safetensors"
     save_model(path, gen.export_tensors(), cfg)
     tensors, config = load_model(path, kind="enhancer")
     return {"tensors": tensors, "config": config, "path": path, "generator": gen.eval()}
+
+
+@pytest.fixture(scope="session")
+def random_model(tmp_path_factory):
+    """Band gains only (tensors, config, file, torch generator)."""
+    return _random_model(tmp_path_factory.mktemp("model"))
+
+
+@pytest.fixture(scope="session")
+def random_fine_model(tmp_path_factory):
+    """Band gains plus the per-bin low-band head (40 bins), its last layer randomised too."""
+    return _random_model(tmp_path_factory.mktemp("fine_model"), fine_bins=40, fine_hidden=24)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import shutil
 
 import numpy as np
@@ -86,6 +87,18 @@ def test_task_steps_export_and_runtime_load(tmp_path):
     mods = ablation.build("cpu")
     g, logs = ablation.g_step(mods, next(ablation.batches(0, 1, 0)), "cpu")
     assert set(logs) == {"stft", "mag", "mask", "g"}
+    # fine-tuning: the band-only export grows the fine low-band head; a model of another size is refused
+    grown = EnhancerTask(clean_dir=tmp_path / "clean", noise_dir=tmp_path / "noise", from_model=tmp_path / "m.safetensors",
+                         model={"hidden": 16, "n_bands": 12, "fine_bins": 32})
+    gen = grown.build("cpu")["generator"]
+    assert gen.fine == 32 and not gen.fine_out.weight.any()
+    grown.export({"generator": gen}, tmp_path / "grown.safetensors", {"steps": 0, "val": {}})
+    lineage = json.loads((tmp_path / "grown.json").read_text())["training"]["fine_tuned_from"]
+    assert lineage["file"] == "m.safetensors" and lineage["training"]["steps"] == 1  # the parent's own record
+    wrong = EnhancerTask(clean_dir=tmp_path / "clean", noise_dir=tmp_path / "noise", from_model=tmp_path / "m.safetensors",
+                         model={"hidden": 24, "n_bands": 12})
+    with pytest.raises(ValueError, match="m.safetensors: its weights do not fit"):
+        wrong.build("cpu")
 
 
 @pytest.mark.skipif(not (shutil.which("espeak-ng") or shutil.which("flite")), reason="no speech synthesiser")

@@ -20,7 +20,9 @@ def _chunked(enh: StreamingEnhancer, x: np.ndarray, seed: int) -> np.ndarray:
 
 
 @pytest.mark.parametrize("rate,channels,stereo", [(48000, 1, "mid"), (44100, 2, "mid"), (16000, 2, "per-channel")])
-def test_random_blocks_equal_whole_signal(random_model, rate, channels, stereo):
+@pytest.mark.parametrize("kind", ["random_model", "random_fine_model"])
+def test_random_blocks_equal_whole_signal(request, kind, rate, channels, stereo):
+    random_model = request.getfixturevalue(kind)
     rng = np.random.default_rng(1)
     x = (rng.standard_normal((rate // 2, channels)) * 0.1).astype(np.float32)
     model = (random_model["tensors"], random_model["config"])
@@ -113,9 +115,11 @@ def test_bypass_crossfades_to_dry_without_jump(random_model):
     assert a.shape == b.shape
 
 
-def test_numpy_runtime_matches_torch_generator(random_model):
+@pytest.mark.parametrize("kind", ["random_model", "random_fine_model"])
+def test_numpy_runtime_matches_torch_generator(request, kind):
     import torch
 
+    random_model = request.getfixturevalue(kind)
     x = (np.random.default_rng(6).standard_normal(24000) * 0.1).astype(np.float32)
     enh = StreamingEnhancer((random_model["tensors"], random_model["config"]), params=EnhanceParams(strength_db=100))
     y = enh.process_offline(x)
@@ -128,3 +132,26 @@ def test_wrong_channel_count_is_refused(random_model):
     enh = StreamingEnhancer((random_model["tensors"], random_model["config"]), 48000, 2)
     with pytest.raises(ValueError):
         enh.process(np.zeros((480, 1), np.float32))
+
+
+def test_fine_model_is_transparent_at_zero_strength(random_fine_model):
+    model = (random_fine_model["tensors"], random_fine_model["config"])
+    x = (np.random.default_rng(7).standard_normal(24000) * 0.1).astype(np.float32)
+    y = StreamingEnhancer(model, params=EnhanceParams(strength_db=0.0)).process_offline(x)
+    np.testing.assert_allclose(y, x, atol=1e-5)
+    assert np.std(StreamingEnhancer(model).process_offline(x) - x) > 0.01  # the default does change it
+
+
+def test_fine_head_starts_as_the_band_only_model(random_model):
+    """A band-only model grown a fine head (last layer at zero) computes exactly what it did."""
+    import torch
+
+    from desktop_gan.models.enhancer import EnhancerGenerator
+
+    band = random_model["generator"]
+    fine = EnhancerGenerator(**{**band.cfg, "fine_bins": 96})
+    missing, unexpected = fine.load_state_dict(band.state_dict(), strict=False)
+    assert not unexpected and missing and all(k.startswith("fine_") for k in missing)
+    x = torch.from_numpy((np.random.default_rng(8).standard_normal(24000) * 0.1).astype(np.float32))[None]
+    with torch.no_grad():
+        np.testing.assert_allclose(fine.eval()(x)[0].numpy(), band(x)[0].numpy(), atol=1e-6)
