@@ -124,6 +124,10 @@ class EnhancerTask:
 
     def __init__(self, clean_dir=None, noise_dir=None, from_model=None, **overrides) -> None:
         self.cfg = json.loads(json.dumps(CONFIG))
+        if from_model:  # fine-tuning: the model's own settings, unless overridden below
+            from desktop_gan.io.modelfile import load_model
+
+            self.cfg["model"].update(load_model(from_model, kind="enhancer")[1].get("model") or {})
         for k, v in overrides.items():
             if k == "model" and isinstance(v, dict):
                 self.cfg["model"].update(v)

@@ -95,6 +95,9 @@ def test_task_steps_export_and_runtime_load(tmp_path):
     grown.export({"generator": gen}, tmp_path / "grown.safetensors", {"steps": 0, "val": {}})
     lineage = json.loads((tmp_path / "grown.json").read_text())["training"]["fine_tuned_from"]
     assert lineage["file"] == "m.safetensors" and lineage["training"]["steps"] == 1  # the parent's own record
+    again = EnhancerTask(clean_dir=tmp_path / "clean", noise_dir=tmp_path / "noise",
+                         from_model=tmp_path / "grown.safetensors")  # settings come from the model itself
+    assert again.build("cpu")["generator"].fine == 32 and again.config()["model"]["hidden"] == 16
     wrong = EnhancerTask(clean_dir=tmp_path / "clean", noise_dir=tmp_path / "noise", from_model=tmp_path / "m.safetensors",
                          model={"hidden": 24, "n_bands": 12})
     with pytest.raises(ValueError, match="m.safetensors: its weights do not fit"):
@@ -113,3 +116,11 @@ def test_generate_is_seeded_and_full_band(tmp_path):
     assert rate == 48000
     assert band_energy(speech, 9000, 24000) > 1e-5 * band_energy(speech, 0, 24000)
     assert np.load(tmp_path / "a" / "rirs" / "rirs.npy").shape == (2, 48000)
+
+
+def test_voice_draws_balance_the_engines():
+    voices = [("espeak", f"en+v{i}") for i in range(95)] + [("flite", "kal"), ("festival", "voice_czech_ph")]
+    rng = np.random.default_rng(0)
+    engines = [sd.pick_voice(voices, rng)[0] for _ in range(3000)]
+    for engine in ("espeak", "flite", "festival"):
+        assert abs(engines.count(engine) / 3000 - 1 / 3) < 0.05
