@@ -1,12 +1,15 @@
 """Screenshots of the real app on a real X display (Xvfb), for the README and for looking at.
 
-    xvfb-run -a -s "-screen 0 1600x1000x24" .venv/bin/python scripts/screenshots.py [loops] [training] [recovery]
+    xvfb-run -a -s "-screen 0 1600x1000x24" .venv/bin/python scripts/screenshots.py [enhance] [loops] [training] [recovery]
 
 Builds the window as ``desktop-gan`` does (dark theme, real panels, the inference worker, a training
 process), with settings, history and runs in a temporary folder, drives it through the panels'
 own methods (the same ones their buttons call), and grabs the whole X screen with ImageMagick's
 ``import -window root`` into ``docs/screenshots/``:
 
+* ``enhance``: the Enhance panel with live enhancement on, after "Enhance take" on a noisy clip of
+  the held-out evaluation set (``enhance_panel``: the enhanced take; ``enhance_original``: A/B back
+  to the original);
 * ``loops``: the Loops panel after Generate, the loop in both views;
 * ``training``: the Training panel mid-run (drums from scratch on the project's generated data),
   with loss curves, evaluation figures and previews;
@@ -64,6 +67,27 @@ def loops(app, window) -> None:
         raise SystemExit("no loop within 60 s")
     wait(app, 3.0)  # spectrogram tiles
     grab("loops_panel")
+
+
+def enhance(app, window) -> None:
+    from desktop_gan.training import eval_data
+
+    folder = ROOT / "data" / "eval"
+    manifest = eval_data.ensure(folder)
+    item = next(it for it in manifest["items"] if it.get("kind") == "fan" and it.get("snr_db", 99) < 3)
+    window.open_file(folder / item["noisy"])
+    wait(app, 10, lambda: window.document.audio is not None)
+    panel = tab(window, "Enhance")
+    panel.live_button.setChecked(True)
+    job = panel.enhance_take()
+    if job is None or not wait(app, 60, lambda: panel.enhanced is not None):
+        raise SystemExit(f"no enhanced take: {panel.message()}")
+    wait(app, 4.0)  # spectrogram tiles, live statistics
+    grab("enhance_panel")
+    panel.ab_button.setChecked(False)
+    wait(app, 3.0)
+    grab("enhance_original")
+    panel.live_button.setChecked(False)
 
 
 def training(app, window, runs_dir: Path) -> None:
@@ -160,6 +184,8 @@ def main(argv: list[str]) -> int:
     try:
         if "recovery" in which:
             recovery(app, window)
+        if "enhance" in which:
+            enhance(app, window)
         if "loops" in which:
             loops(app, window)
         if "training" in which:

@@ -223,8 +223,11 @@ class StreamingEnhancer:
         wet = wet[:n]
         dry_buf = np.concatenate([self._dry, x2])
         dry, self._dry = dry_buf[:n], dry_buf[n:]
-        mixed = p.mix * wet + (1.0 - p.mix) * dry
-        out = {"enhanced": mixed, "residue": dry - mixed, "dry": dry}[p.listen]
+        if p.listen == "dry":
+            out = dry
+        else:
+            mixed = wet if p.mix == 1.0 else p.mix * wet + (1.0 - p.mix) * dry
+            out = dry - mixed if p.listen == "residue" else mixed
         target = 1.0 if p.bypass else 0.0
         if self._xf != target or target == 1.0:
             step = 1.0 / max(1.0, BYPASS_FADE_S * self.samplerate)
