@@ -93,19 +93,12 @@ class EnhancerGenerator(nn.Module):
         band = torch.cat([(logp + 6.0) / 3.0, torch.stack(normed, 1) / 3.0], dim=-1)
         return band, (torch.stack(fnormed, 1) / 3.0 if self.fine else None)
 
-    def _run(self, spec: torch.Tensor, state=None):
-        with torch.no_grad():
-            feats, fine = self.features(spec)
-        h, state = self.gru(F.relu(self.inp(feats)), state)
-        return torch.sigmoid(self.out(h)), h, fine, state
-
-    def band_gains(self, spec: torch.Tensor, state=None):
-        gains, _, _, state = self._run(spec, state)
-        return gains, state
-
     def bin_gains(self, spec: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
         """(per-bin gains (B, T, bins), band gains (B, T, n_bands))."""
-        gains, h, fine, _ = self._run(spec)
+        with torch.no_grad():
+            feats, fine = self.features(spec)
+        h, _ = self.gru(F.relu(self.inp(feats)))
+        gains = torch.sigmoid(self.out(h))
         g = gains @ self.interp
         if self.fine:
             delta = self.fine_out(F.relu(self.fine_in(torch.cat([h, fine], dim=-1))))

@@ -124,10 +124,12 @@ class EnhancerTask:
 
     def __init__(self, clean_dir=None, noise_dir=None, from_model=None, **overrides) -> None:
         self.cfg = json.loads(json.dumps(CONFIG))
+        self._parent = None  # (tensors, config) of the model fine-tuning starts from, read once
         if from_model:  # fine-tuning: the model's own settings, unless overridden below
             from desktop_gan.io.modelfile import load_model
 
-            self.cfg["model"].update(load_model(from_model, kind="enhancer")[1].get("model") or {})
+            self._parent = load_model(from_model, kind="enhancer")
+            self.cfg["model"].update(self._parent[1].get("model") or {})
         for k, v in overrides.items():
             if k == "model" and isinstance(v, dict):
                 self.cfg["model"].update(v)
@@ -153,10 +155,8 @@ class EnhancerTask:
         from desktop_gan.models.enhancer import EnhancerGenerator, MultiResolutionDiscriminator
 
         gen = EnhancerGenerator(**self.cfg["model"])
-        if self.from_model:
-            from desktop_gan.io.modelfile import load_model
-
-            tensors, _ = load_model(self.from_model, kind="enhancer")
+        if self._parent is not None:
+            tensors = self._parent[0]
             try:
                 missing, unexpected = gen.load_state_dict({k: torch.from_numpy(v) for k, v in tensors.items()},
                                                           strict=False)
@@ -308,8 +308,9 @@ class EnhancerTask:
             record["val"] = self.evaluate(modules, next(gen.parameters()).device).metrics
         record.setdefault("hardware", f"{platform.machine()} CPU x{torch.get_num_threads()} thread(s), "
                                       f"torch {torch.__version__}")
-        if self.from_model and "fine_tuned_from" not in record:
-            record["fine_tuned_from"] = _lineage(self.from_model)
+        if self._parent is not None and "fine_tuned_from" not in record:  # its record carries its own parent
+            record["fine_tuned_from"] = {"file": Path(self.from_model).name, "sha256": self._parent[1].get("sha256"),
+                                         "training": self._parent[1].get("training", {})}
         config = {
             "kind": "enhancer", "version": MODEL_VERSION, "samplerate": m["samplerate"], "win": m["win"],
             "hop": m["hop"], "latency_samples": m["win"], "model": gen.cfg,
@@ -317,17 +318,6 @@ class EnhancerTask:
                          "exported_at": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())},
         }
         save_model(path, gen.export_tensors(), config)
-
-
-def _lineage(path) -> dict:
-    """The training record of the model a run started from (which carries its own parent, if any)."""
-    from desktop_gan.io.modelfile import ModelFileError, load_model
-
-    try:
-        _, cfg = load_model(path, kind="enhancer")
-    except ModelFileError as exc:
-        return {"file": Path(path).name, "unreadable": str(exc)}
-    return {"file": Path(path).name, "sha256": cfg.get("sha256"), "training": cfg.get("training", {})}
 
 
 def band_mask_loss(gen, gains, noisy, clean, under_weight: float = 4.0):
