@@ -289,7 +289,7 @@ def score(items: list, data: dict, outs: dict | None, delay: int) -> dict:
     for it in items:
         noisy, clean = data[it["id"]]
         y = noisy if outs is None else M.shift(outs[it["id"]], delay)[: len(noisy)]
-        row = {"id": it["id"], "kind": it["kind"], "snr_db": it.get("snr_db")}
+        row = {"id": it["id"], "kind": it["kind"], "snr_db": it.get("snr_db"), "voice": it.get("voice")}
         if it["kind"] == "clean_speech":
             row["kept_si_sdr"] = M.si_sdr(noisy, y)
         elif it["kind"] == "clean_music":
@@ -309,13 +309,15 @@ def summarise(rows: list, base: list) -> dict:
     for key in ("pesq_wb", "stoi", "si_sdr"):
         out[key] = M.finite_mean(r[key] for r in noisy)
         out[f"delta_{key}"] = M.finite_mean(r[key] - ref[r["id"]][key] for r in noisy)
-    out["per_kind"] = {}
-    for kind in eval_data.NOISE_KINDS:
-        sel = [r for r in noisy if r["kind"] == kind]
-        if sel:
-            out["per_kind"][kind] = {f"delta_{k}": M.finite_mean(r[k] - ref[r["id"]][k] for r in sel)
-                                     for k in ("pesq_wb", "stoi", "si_sdr")}
-            out["per_kind"][kind]["clips"] = len(sel)
+    for group, key, names in (("per_kind", "kind", eval_data.NOISE_KINDS),
+                              ("per_voice", "voice", sorted({str(r.get("voice")) for r in noisy}))):
+        out[group] = {}
+        for name in names:
+            sel = [r for r in noisy if str(r.get(key)) == name]
+            if sel:
+                out[group][name] = {f"delta_{k}": M.finite_mean(r[k] - ref[r["id"]][k] for r in sel)
+                                    for k in ("pesq_wb", "stoi", "si_sdr")}
+                out[group][name]["clips"] = len(sel)
     kept = [r["kept_si_sdr"] for r in rows if r["kind"] == "clean_speech"]
     out["clean_kept_si_sdr"] = math.inf if kept and all(v == math.inf for v in kept) else M.finite_mean(kept)
     out["clean_kept_si_sdr_min"] = min(kept) if kept else None  # one voice wrecked shows here
@@ -367,16 +369,17 @@ def print_tables(results: list) -> None:
     _table(lines)
     ok = [r for r in results if r["status"] == "ok" and r["name"] != "unprocessed"]
     if ok:
-        print("\nper noise kind: ΔSI-SDR dB / ΔPESQ-WB / ΔSTOI")
-        rows = [("kind",) + tuple(r["name"] for r in ok)]
-        for kind in eval_data.NOISE_KINDS:
-            cells = []
-            for r in ok:
-                k = r["per_kind"].get(kind)
-                cells.append("n/a" if not k else f"{_fmt(k['delta_si_sdr'], '.1f', True)} / "
-                             f"{_fmt(k['delta_pesq_wb'], '.2f', True)} / {_fmt(k['delta_stoi'], '.3f', True)}")
-            rows.append((kind,) + tuple(cells))
-        _table(rows)
+        for group, title in (("per_kind", "noise kind"), ("per_voice", "voice (which voices it generalises to)")):
+            print(f"\nper {title}: ΔSI-SDR dB / ΔPESQ-WB / ΔSTOI")
+            rows = [(group[4:],) + tuple(r["name"] for r in ok)]
+            for name in ok[0][group]:
+                cells = []
+                for r in ok:
+                    k = r[group].get(name)
+                    cells.append("n/a" if not k else f"{_fmt(k['delta_si_sdr'], '.1f', True)} / "
+                                 f"{_fmt(k['delta_pesq_wb'], '.2f', True)} / {_fmt(k['delta_stoi'], '.3f', True)}")
+                rows.append((name,) + tuple(cells))
+            _table(rows)
 
 
 def _table(rows: list) -> None:

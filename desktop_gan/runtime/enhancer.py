@@ -21,6 +21,7 @@ import os
 from pathlib import Path
 
 import numpy as np
+from scipy.special import expit, logit
 
 from desktop_gan.core.params import EnhanceParams
 from desktop_gan.dsp.stft import erb_filterbank, sqrt_hann
@@ -32,10 +33,6 @@ BYPASS_FADE_S = 0.01
 
 def default_model_path() -> Path:
     return Path(__file__).resolve().parents[2] / "resources" / "models" / "enhancer.safetensors"
-
-
-def _sigmoid(x: np.ndarray) -> np.ndarray:
-    return 1.0 / (1.0 + np.exp(-x))
 
 
 class BandGainModel:
@@ -86,35 +83,40 @@ class BandGainModel:
                 np.full((streams, self.nb), self.init, np.float32),
                 np.full((streams, self.fine), self.init, np.float32))
 
+    def gains(self, spec: np.ndarray, state, floor: float) -> np.ndarray:
+        """Frames spec (t, streams, bins) complex -> gains (t, streams, bins), none below ``floor``;
+        updates state. Frame by frame, so a frame's result never depends on how many came with it."""
+        return np.stack([self.step(frame, state, floor) for frame in spec])
+
     def step(self, spec: np.ndarray, state, floor: float) -> np.ndarray:
         """One frame: spec (streams, bins) complex -> gains (streams, bins), none below ``floor``;
         updates state."""
         h, mean, fmean = state
-        power = (spec.real ** 2 + spec.imag ** 2).astype(np.float32)
-        logp = np.log10(power @ self.pool_t + 1e-10)
-        mean *= self.alpha
-        mean += (1 - self.alpha) * logp
-        x = np.concatenate([(logp + 6.0) / 3.0, (logp - mean) / 3.0], axis=-1).astype(np.float32)
+        a = self.alpha
+        power = spec.real ** 2 + spec.imag ** 2
+        logp = np.log10(power @ self.pool_t + 1e-10, dtype=np.float32)
+        mean *= a
+        mean += (1 - a) * logp
+        x = np.concatenate([(logp + 6.0) / 3.0, (logp - mean) / 3.0], axis=-1, dtype=np.float32)
         x = np.maximum(x @ self.w_in + self.b_in, 0.0)
         hd = self.hidden
         for i, (wi, wh, bi, bh) in enumerate(self.gru):
             gi, gh = x @ wi + bi, h[i] @ wh + bh
-            r = _sigmoid(gi[:, :hd] + gh[:, :hd])
-            z = _sigmoid(gi[:, hd:2 * hd] + gh[:, hd:2 * hd])
-            n = np.tanh(gi[:, 2 * hd:] + r * gh[:, 2 * hd:])
-            h[i] = (1 - z) * n + z * h[i]
+            rz = expit(gi[:, :2 * hd] + gh[:, :2 * hd])
+            n = np.tanh(gi[:, 2 * hd:] + rz[:, :hd] * gh[:, 2 * hd:])
+            h[i] = n + rz[:, hd:] * (h[i] - n)
             x = h[i]
-        gains = np.maximum(_sigmoid(x @ self.w_out + self.b_out), floor) @ self.interp
-        if self.fine:
-            k = self.fine
-            logf = np.log10(power[:, :k] + 1e-10)
-            fmean *= self.alpha
-            fmean += (1 - self.alpha) * logf
-            fx = np.concatenate([x, (logf - fmean) / 3.0], axis=-1).astype(np.float32)
+        gains = np.maximum(expit(x @ self.w_out + self.b_out), floor) @ self.interp
+        k = self.fine
+        if k:
+            logf = np.log10(power[:, :k] + 1e-10, dtype=np.float32)
+            fmean *= a
+            fmean += (1 - a) * logf
+            fx = np.concatenate([x, (logf - fmean) / 3.0], axis=-1, dtype=np.float32)
             delta = np.maximum(fx @ self.w_fi + self.b_fi, 0.0) @ self.w_fo + self.b_fo
-            low = np.clip(gains[:, :k], 1e-4, 1 - 1e-4)
-            gains[:, :k] = np.maximum(_sigmoid(np.log(low / (1 - low)) + delta), floor)
-        return gains.astype(np.float32)
+            low = logit(np.clip(gains[:, :k], 1e-4, 1 - 1e-4))
+            gains[:, :k] = np.maximum(expit(low + delta), floor)
+        return gains.astype(np.float32, copy=False)
 
 
 class _Core:
@@ -140,15 +142,16 @@ class _Core:
         outs = [self._out]
         if t > 0:
             idx = np.arange(t)[:, None] * h + np.arange(w)[None, :]
-            spec = np.fft.rfft(buf[idx] * self.window[None, :, None], axis=1)  # (t, bins, ch)
-            for k in range(t):
-                frame = spec[k].T  # (ch, bins)
-                feat = frame.mean(axis=0, keepdims=True) if self.link == "mid" else frame
-                gains = self.m.step(feat, self._state, floor)
-                y = np.fft.irfft(frame * gains, n=w, axis=-1).T.astype(np.float32) * self.window[:, None]
-                self._ola += y
-                outs.append(self._ola[:h].copy())
-                self._ola = np.concatenate([self._ola[h:], np.zeros((h, self.ch), np.float32)])
+            spec = np.fft.rfft(buf[idx] * self.window[None, :, None], axis=1).transpose(0, 2, 1)  # (t, ch, bins)
+            feat = spec.mean(axis=1, keepdims=True) if self.link == "mid" else spec
+            gains = self.m.gains(feat, self._state, floor)
+            y = np.fft.irfft(spec * gains, n=w, axis=-1).transpose(0, 2, 1) * self.window[None, :, None]
+            acc = np.zeros(((t - 1) * h + w, self.ch), np.float32)
+            acc[:w] = self._ola
+            for k in range(t):  # overlap-add
+                acc[k * h:k * h + w] += y[k]
+            outs.append(acc[:t * h])
+            self._ola = np.concatenate([acc[t * h:], np.zeros((h, self.ch), np.float32)])
             self._in = buf[t * h:]
         else:
             self._in = buf
