@@ -18,6 +18,11 @@ Design (sized for one CPU thread, live):
   products per frame.
 * **Discriminators**: a multi-resolution spectrogram discriminator (UnivNet style), one small 2-D
   conv stack per STFT resolution on log magnitudes, returning logits and feature maps.
+* **Metric discriminator** (MetricGAN+ style, optional): a small conv net reads the compressed
+  spectrograms (0-8 kHz) of an output and its clean reference and predicts their PESQ-WB scaled to
+  0..1. It learns from PESQ computed on the generator's outputs (and on the noisy inputs and the clean
+  speech itself); the generator is pushed towards the score of clean speech. This is the one
+  discriminator that knows what the listening-quality measure punishes, e.g. noise left in pauses.
 * **Losses**: multi-resolution STFT (spectral convergence + log magnitude), power-law compressed
   spectral MSE, least-squares GAN, and feature matching (HiFi-GAN). ``adversarial=False`` in the task trains the same generator with the
   reconstruction loss only (the ablation).
@@ -149,6 +154,40 @@ class MultiResolutionDiscriminator(nn.Module):
 
     def forward(self, x: torch.Tensor):
         return [d(x) for d in self.discs]
+
+
+class MetricDiscriminator(nn.Module):
+    """Predicts PESQ-WB, scaled to 0..1 (``(pesq - 1) / 3.5``), of ``y`` against ``clean``."""
+
+    def __init__(self, n_fft: int = 1024, hop: int = 480, samplerate: int = 48000, max_hz: float = 8000.0,
+                 ch: int = 16) -> None:
+        super().__init__()
+        self.n_fft, self.hop = n_fft, hop
+        self.bins = int(max_hz * n_fft / samplerate) + 1
+        self.register_buffer("window", torch.hann_window(n_fft), persistent=False)
+        norm = nn.utils.parametrizations.spectral_norm
+        self.convs = nn.Sequential(
+            norm(nn.Conv2d(2, ch, 5, 2, 2)), nn.LeakyReLU(0.2), norm(nn.Conv2d(ch, 2 * ch, 5, 2, 2)), nn.LeakyReLU(0.2),
+            norm(nn.Conv2d(2 * ch, 2 * ch, 5, 2, 2)), nn.LeakyReLU(0.2), norm(nn.Conv2d(2 * ch, 2 * ch, 3, 2, 1)),
+            nn.LeakyReLU(0.2))
+        self.head = nn.Sequential(norm(nn.Linear(2 * ch, 32)), nn.LeakyReLU(0.2), norm(nn.Linear(32, 1)))
+
+    def forward(self, y: torch.Tensor, clean: torch.Tensor) -> torch.Tensor:
+        spec = [torch.stft(a, self.n_fft, self.hop, window=self.window, return_complex=True).abs()[:, :self.bins]
+                for a in (y, clean)]
+        h = self.convs(torch.stack(spec, 1).clamp_min(1e-8) ** 0.3)
+        return torch.sigmoid(self.head(h.mean(dim=(2, 3)))).squeeze(1)
+
+
+def metric_d_loss(disc: MetricDiscriminator, pairs) -> torch.Tensor:
+    """MSE between predicted and measured scores over (output, clean, measured 0..1 score) triples;
+    items whose score could not be measured (NaN) are left out."""
+    loss = 0.0
+    for y, clean, score in pairs:
+        ok = torch.isfinite(score)
+        if ok.any():
+            loss = loss + F.mse_loss(disc(y[ok], clean[ok]), score[ok])
+    return loss
 
 
 # --------------------------------------------------------------------------- losses

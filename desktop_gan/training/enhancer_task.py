@@ -9,8 +9,12 @@ alone. The last 5 % of the files are kept for validation.
 
 Generator loss: multi-resolution STFT + compressed spectral MSE + a band-mask term (the gains
 against the ideal ratio mask per ERB band, under-estimates weighted ``mask_under_weight`` times,
-which keeps clean speech intact) + LSGAN adversarial + feature matching. ``adversarial=False``
-trains the same generator without the discriminator (the ablation).
+which keeps clean speech intact) + LSGAN adversarial + feature matching, and, with
+``lambda_metric`` > 0, a MetricGAN-style term: a metric discriminator learns the PESQ-WB of outputs,
+noisy inputs and clean speech (measured with the ``pesq`` package each step) and the generator is
+pushed towards clean speech's score; it starts after ``metric_warmup`` steps of this process (the
+discriminator first learns what to say). ``adversarial=False`` trains the same generator without
+any discriminator (the ablation).
 """
 
 from __future__ import annotations
@@ -30,6 +34,7 @@ CONFIG = {
     "segment_s": 1.0, "batch": 8, "lr_g": 1e-3, "lr_d": 2e-4, "betas": (0.8, 0.99),
     "adversarial": True, "d_crop_s": 0.5, "lambda_adv": 0.05, "lambda_fm": 0.2,
     "lambda_stft": 1.0, "lambda_mag": 10.0, "lambda_mask": 5.0, "mask_under_weight": 4.0,
+    "lambda_metric": 0.0, "metric_warmup": 200, "lr_metric": 5e-4,
     "snr_db": (-5.0, 20.0), "clean_prob": 0.25, "reverb_prob": 0.2, "level_db": (-38.0, -14.0),
     "val_items": 16, "val_seconds": 3.0, "data_seed": 0,
     "model": {"samplerate": SR, "win": 960, "hop": 480, "n_bands": 40, "hidden": 160, "layers": 2},
@@ -143,6 +148,7 @@ class EnhancerTask:
         self._data = None
         self._cache: dict = {}
         self._val: list | None = None
+        self._g_steps = 0  # generator steps taken by this process (the metric term's warm-up)
 
     # -- protocol ---------------------------------------------------------------------------------
     def config(self) -> dict:
@@ -152,7 +158,7 @@ class EnhancerTask:
     def build(self, device) -> dict[str, Any]:
         import torch
 
-        from desktop_gan.models.enhancer import EnhancerGenerator, MultiResolutionDiscriminator
+        from desktop_gan.models.enhancer import EnhancerGenerator, MetricDiscriminator, MultiResolutionDiscriminator
 
         gen = EnhancerGenerator(**self.cfg["model"])
         if self._parent is not None:
@@ -167,14 +173,23 @@ class EnhancerTask:
             if unexpected or any(not k.startswith("fine_") for k in missing):
                 raise ValueError(f"{self.from_model}: its weights do not fit the model settings "
                                  f"(missing {missing[:3]}, unexpected {unexpected[:3]})")
-        return {"generator": gen.to(device), "discriminator": MultiResolutionDiscriminator().to(device)}
+        mods = {"generator": gen.to(device), "discriminator": MultiResolutionDiscriminator().to(device)}
+        if self._metric_on():
+            mods["metric"] = MetricDiscriminator(samplerate=SR).to(device)
+        return mods
+
+    def _metric_on(self) -> bool:
+        return bool(self.cfg["adversarial"]) and self.cfg["lambda_metric"] > 0
 
     def optimisers(self, modules: dict) -> dict[str, Any]:
         import torch
 
         b = tuple(self.cfg["betas"])
-        return {"generator": torch.optim.AdamW(modules["generator"].parameters(), self.cfg["lr_g"], betas=b),
+        opts = {"generator": torch.optim.AdamW(modules["generator"].parameters(), self.cfg["lr_g"], betas=b),
                 "discriminator": torch.optim.AdamW(modules["discriminator"].parameters(), self.cfg["lr_d"], betas=b)}
+        if "metric" in modules:
+            opts["discriminator_metric"] = torch.optim.AdamW(modules["metric"].parameters(), self.cfg["lr_metric"], betas=b)
+        return opts
 
     def _load(self) -> dict:
         if self._data is not None:
@@ -237,7 +252,19 @@ class EnhancerTask:
         yc, tc = self._crop_pair(y.detach(), t)
         disc = modules["discriminator"]
         loss = d_loss(disc(tc), disc(yc))
-        return loss, {"d": float(loss.detach())}
+        logs = {"d": float(loss.detach())}
+        if "metric" in modules:
+            from desktop_gan.models.enhancer import metric_d_loss
+
+            noisy, clean = self._generate(modules, batch, device)[3:]
+            n = y.shape[1]
+            y, noisy, clean = y.detach(), noisy[:, :n], clean[:, :n]
+            pairs = [(a, clean, pesq_scores(a, clean)) for a in (y, noisy)]
+            pairs.append((clean, clean, torch.ones(len(clean), device=clean.device)))
+            metric = metric_d_loss(modules["metric"], pairs)
+            loss = loss + metric
+            logs["d_metric"] = float(metric.detach())
+        return loss, logs
 
     def g_step(self, modules: dict, batch, device):
         from desktop_gan.models.enhancer import (compressed_mag_loss, feature_matching_loss, g_adv_loss,
@@ -260,6 +287,16 @@ class EnhancerTask:
             adv, fm = g_adv_loss(fake), feature_matching_loss(real, fake)
             loss = loss + self.cfg["lambda_adv"] * adv + self.cfg["lambda_fm"] * fm
             logs.update(adv=float(adv.detach()), fm=float(fm.detach()))
+        self._g_steps += 1
+        if "metric" in modules and self._g_steps > self.cfg["metric_warmup"]:
+            import torch
+            import torch.nn.functional as F
+
+            n = y.shape[1]
+            score = modules["metric"](y, clean[:, :n])
+            metric = F.mse_loss(score, torch.ones_like(score))
+            loss = loss + self.cfg["lambda_metric"] * metric
+            logs["metric"] = float(metric.detach())
         logs["g"] = float(loss.detach())
         return loss, logs
 
@@ -333,6 +370,25 @@ def band_mask_loss(gen, gains, noisy, clean, under_weight: float = 4.0):
     diff = gains - irm
     w = torch.where(diff < 0, under_weight, 1.0) * (~silent)
     return (w * diff ** 2).mean()
+
+
+def pesq_scores(y, clean):
+    """PESQ-WB of each row of ``y`` against ``clean`` (48 kHz tensors), scaled to 0..1 as the metric
+    discriminator predicts it; NaN where PESQ refuses the item (e.g. no speech in it)."""
+    import torch
+    from scipy.signal import resample_poly
+
+    try:
+        from pesq import pesq
+    except ImportError:
+        raise RuntimeError("lambda_metric needs the 'pesq' package (pip install 'desktop-gan[train]')") from None
+    out = []
+    for a, c in zip(y.detach().cpu().numpy(), clean.detach().cpu().numpy()):
+        try:
+            out.append((pesq(16000, resample_poly(c, 1, 3), resample_poly(a, 1, 3), "wb") - 1.0) / 3.5)
+        except Exception:  # pesq raises on items without utterances
+            out.append(float("nan"))
+    return torch.tensor(out, dtype=torch.float32, device=y.device).clamp(0, 1)
 
 
 def evaluate_pairs(triples) -> dict[str, float]:
