@@ -256,11 +256,9 @@ class EnhancerTask:
         if "metric" in modules:
             from desktop_gan.models.enhancer import metric_d_loss
 
-            noisy, clean = self._generate(modules, batch, device)[3:]
-            n = y.shape[1]
-            y, noisy, clean = y.detach(), noisy[:, :n], clean[:, :n]
-            pairs = [(a, clean, pesq_scores(a, clean)) for a in (y, noisy)]
-            pairs.append((clean, clean, torch.ones(len(clean), device=clean.device)))
+            noisy = self._generate(modules, batch, device)[3][:, :y.shape[1]]
+            pairs = [(a, t, pesq_scores(a, t)) for a in (y.detach(), noisy)]
+            pairs.append((t, t, torch.ones(len(t), device=t.device)))
             metric = metric_d_loss(modules["metric"], pairs)
             loss = loss + metric
             logs["d_metric"] = float(metric.detach())
@@ -292,8 +290,7 @@ class EnhancerTask:
             import torch
             import torch.nn.functional as F
 
-            n = y.shape[1]
-            score = modules["metric"](y, clean[:, :n])
+            score = modules["metric"](y, t)
             metric = F.mse_loss(score, torch.ones_like(score))
             loss = loss + self.cfg["lambda_metric"] * metric
             logs["metric"] = float(metric.detach())
@@ -375,19 +372,15 @@ def band_mask_loss(gen, gains, noisy, clean, under_weight: float = 4.0):
 def pesq_scores(y, clean):
     """PESQ-WB of each row of ``y`` against ``clean`` (48 kHz tensors), scaled to 0..1 as the metric
     discriminator predicts it; NaN where PESQ refuses the item (e.g. no speech in it)."""
-    import torch
-    from scipy.signal import resample_poly
+    import importlib.util
 
-    try:
-        from pesq import pesq
-    except ImportError:
-        raise RuntimeError("lambda_metric needs the 'pesq' package (pip install 'desktop-gan[train]')") from None
-    out = []
-    for a, c in zip(y.detach().cpu().numpy(), clean.detach().cpu().numpy()):
-        try:
-            out.append((pesq(16000, resample_poly(c, 1, 3), resample_poly(a, 1, 3), "wb") - 1.0) / 3.5)
-        except Exception:  # pesq raises on items without utterances
-            out.append(float("nan"))
+    import torch
+
+    from desktop_gan.dsp.metrics import pesq_wb
+
+    if importlib.util.find_spec("pesq") is None:
+        raise RuntimeError("lambda_metric needs the 'pesq' package (pip install 'desktop-gan[train]')")
+    out = [(pesq_wb(c, a, SR) - 1.0) / 3.5 for a, c in zip(y.detach().cpu().numpy(), clean.detach().cpu().numpy())]
     return torch.tensor(out, dtype=torch.float32, device=y.device).clamp(0, 1)
 
 

@@ -184,4 +184,5 @@ def test_metric_discriminator_term_trains_and_the_ablation_has_none(tmp_path):
     g.backward()
     assert mods["generator"].out.weight.grad.abs().sum() > 0
     ablation = EnhancerTask(**{**kw, "adversarial": False})
-    assert "metric" not in ablation.build("cpu") and "discriminator_metric" not in ablation.optimisers(ablation.build("cpu"))
+    mods = ablation.build("cpu")
+    assert "metric" not in mods and "discriminator_metric" not in ablation.optimisers(mods)
