@@ -2,7 +2,8 @@
 
     .venv/bin/python benchmarks/enhance_quality.py [--clips 48] [--model PATH ...] [--systems a,b]
 
-Builds the held-out set (``desktop_gan.training.eval_data``, under ``data/eval/``) if it is missing,
+Builds the held-out set (``desktop_gan.training.eval_data``, under ``data/eval/``) if it is missing
+(``--profile dev``: its development twin from training voices, ``data/dev/``, for choosing settings),
 then runs every system on the same clips at its native rate (soxr around it), each on one thread,
 with fresh state per clip, fed frame by frame as it would be live:
 
@@ -19,7 +20,8 @@ much clean speech is kept), what it does to a clean music clip, RTF (thread CPU 
 and latency. Each system's output delay is measured by cross-correlation on the clean clips and
 removed before scoring; latency = that delay + one hop of block buffering for frame-based systems,
 the declared ``latency_samples`` for ours (its any-block-size buffering is already inside it).
-Results go to ``benchmarks/results/enhance_quality.json``; the last line printed is a JSON summary.
+Results go to ``benchmarks/results/enhance_quality.json`` (dev: ``enhance_quality_dev.json``); the last
+line printed is a JSON summary.
 A system that cannot run here gets a row saying why instead of numbers.
 """
 
@@ -380,10 +382,34 @@ def print_tables(results: list) -> None:
                                  f"{_fmt(k['delta_pesq_wb'], '.2f', True)} / {_fmt(k['delta_stoi'], '.3f', True)}")
                 rows.append((name,) + tuple(cells))
             _table(rows)
+    if any("paired_pesq_vs_ours" in r for r in ok):
+        print("\nPESQ-WB against ours, clip by clip (mean difference ± its standard error; clips better)")
+        _table([("system", "paired ΔPESQ-WB", "better on")] +
+               [(r["name"], f"{r['paired_pesq_vs_ours']['mean']:+.3f} ± {r['paired_pesq_vs_ours']['se']:.3f}",
+                 f"{r['paired_pesq_vs_ours']['better']}/{r['paired_pesq_vs_ours']['clips']}")
+                for r in ok if "paired_pesq_vs_ours" in r])
+
+
+def paired_against(results: list, ref: str = "ours") -> None:
+    """Add each system's clip-by-clip PESQ-WB difference to ``ref`` (a paired comparison: the clips'
+    own difficulty cancels, so small differences between close models can be told from noise)."""
+    base = next((r for r in results if r["name"] == ref and r["status"] == "ok"), None)
+    if base is None:
+        return
+    ref_pesq = {i["id"]: i["pesq_wb"] for i in base["items"] if i.get("pesq_wb") is not None}
+    for r in results:
+        if r["status"] != "ok" or r is base:
+            continue
+        d = np.array([i["pesq_wb"] - ref_pesq[i["id"]] for i in r["items"]
+                      if i.get("pesq_wb") is not None and i["id"] in ref_pesq])
+        if len(d) > 1:
+            r["paired_pesq_vs_ours"] = {"mean": float(d.mean()), "se": float(d.std(ddof=1) / np.sqrt(len(d))),
+                                        "better": int((d > 0).sum()), "clips": len(d)}
 
 
 def _table(rows: list) -> None:
-    status = lambda r: len(r) == 2 or not any(r[2:])  # noqa: E731 - "name  why it did not run"
+    # "name  why it did not run" rows (padded with blanks); a two-column table (one system) has none
+    status = lambda r: len(r) > 2 and not any(r[2:])  # noqa: E731
     full = [r for r in rows if not status(r)]
     widths = [max(len(str(r[i])) for r in (rows if i == 0 else full)) for i in range(len(rows[0]))]
     for j, r in enumerate(rows):
@@ -421,11 +447,14 @@ def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--clips", type=int, default=48, help="noisy clips in the eval set (default 48)")
     ap.add_argument("--seconds", type=float, default=4.0)
-    ap.add_argument("--seed", type=int, default=eval_data.DEFAULT_SEED)
-    ap.add_argument("--data", default=str(ROOT / "data" / "eval"), help="eval set folder")
+    ap.add_argument("--profile", choices=eval_data.PROFILES, default="eval",
+                    help="eval: the held-out set (default); dev: its twin from training voices, for choosing settings")
+    ap.add_argument("--seed", type=int, default=None, help="default: the profile's own seed")
+    ap.add_argument("--data", default=None, help="set folder (default data/eval or data/dev)")
     ap.add_argument("--model", action="append", help="extra enhancer model to score, PATH or NAME=PATH (repeatable)")
     ap.add_argument("--systems", default="", help="comma list to run (default all)")
-    ap.add_argument("--out", default=str(ROOT / "benchmarks" / "results" / "enhance_quality.json"))
+    ap.add_argument("--out", default=None,
+                    help="results file (default benchmarks/results/enhance_quality.json, or _dev.json)")
     ap.add_argument("--no-write", action="store_true", help="print only")
     ap.add_argument("--nice", type=int, default=10, help="niceness increment for this process")
     args = ap.parse_args(argv)
@@ -438,7 +467,10 @@ def main(argv: list[str] | None = None) -> int:
     t_start = time.time()
     info = machine_info()
     log = lambda s: print(s, file=sys.stderr, flush=True)  # noqa: E731
-    manifest = eval_data.ensure(Path(args.data), args.clips, args.seconds, args.seed, log=log)
+    prof = eval_data.profile(args.profile)
+    args.data = args.data or str(ROOT / prof.out)
+    seed = prof.seed if args.seed is None else args.seed
+    manifest = eval_data.ensure(Path(args.data), args.clips, args.seconds, seed, log=log, profile_name=prof.name)
     items = manifest["items"]
     data = {it["id"]: eval_data.load_item(Path(args.data), it) for it in items}
     base = score(items, data, None, 0)["items"]
@@ -463,6 +495,7 @@ def main(argv: list[str] | None = None) -> int:
         log(f"{name}: done (delay {delay} samples, RTF {run['rtf']:.3f})")
     info["loadavg_end"] = [round(v, 2) for v in os.getloadavg()]
     header = {k: v for k, v in manifest.items() if k != "items"}
+    paired_against(results)
     print_tables(results)
     doc = {"benchmark": "enhance_quality", "date_utc": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
            "seconds_taken": round(time.time() - t_start, 1), "machine": info, "eval_set": header,
@@ -472,7 +505,8 @@ def main(argv: list[str] | None = None) -> int:
            "rtf_definition": "thread CPU seconds / audio seconds, one thread, excluding resampling and state creation",
            "systems": results}
     if not args.no_write:
-        out = Path(args.out)
+        name = "enhance_quality.json" if prof.name == "eval" else f"enhance_quality_{prof.name}.json"
+        out = Path(args.out or ROOT / "benchmarks" / "results" / name)
         out.parent.mkdir(parents=True, exist_ok=True)
         out.write_text(json.dumps(_finite(doc), indent=1, allow_nan=False))
         log(f"wrote {out}")

@@ -97,6 +97,7 @@ def training(app, window, runs_dir: Path) -> None:
     panel.steps.setValue(400)
     panel.eval_every.setValue(25)
     panel.ckpt_every.setValue(50)
+    panel.average_from.setValue(300)
     panel.device.setCurrentText("cpu")
     panel.settings_edit.setText("batch=8")
     panel.scan()

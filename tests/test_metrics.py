@@ -147,3 +147,20 @@ def test_music_midi_is_a_valid_type0_file():
     assert data[:4] == b"MThd" and data[14:18] == b"MTrk"
     assert int.from_bytes(data[18:22], "big") == len(data) - 22
     assert data.endswith(b"\x00\xff\x2f\x00")
+
+
+def test_dev_profile_uses_training_voices_and_text_not_the_held_out_ones():
+    from desktop_gan.training import speech_data as sd
+    from desktop_gan.training.eval_data import SENTENCES, VOICES, profile
+
+    dev, held = profile("dev"), profile("eval")
+    assert held.voices == VOICES and held.texts == SENTENCES
+    assert not set(dev.voices) & set(held.voices)
+    for engine, voice in dev.voices:  # every dev voice is one the training data speaks with
+        assert not any(voice.endswith(h) for h in sd.HELD_OUT[engine])
+    assert len(dev.texts) == len(SENTENCES) and not set(dev.texts) & set(SENTENCES)
+    assert dev.texts == profile("dev").texts  # seeded
+    assert dev.seed != held.seed and dev.out != held.out
+    assert not any("MuseScore" in f for f in dev.soundfonts)
+    with pytest.raises(ValueError, match="unknown evaluation set profile"):
+        profile("test")

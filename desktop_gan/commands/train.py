@@ -35,6 +35,9 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--ckpt-every", type=int, help="checkpoint every N steps (default 200)")
     p.add_argument("--eval-every", type=int, help="evaluate + previews every N steps (default 500; 0: at the end)")
     p.add_argument("--log-every", type=int, help="log losses every N steps (default 1)")
+    p.add_argument("--average-from", type=int, metavar="STEP",
+                   help="export the generator's weights averaged over the checkpoints from STEP to the end "
+                        "(kept for it) instead of the last step's")
     p.add_argument("--seed", type=int, help="default 0")
     p.add_argument("--threads", type=int, default=1, help="torch CPU threads per process (default 1)")
     p.add_argument("--set", action="append", default=[], metavar="KEY=VALUE",
@@ -51,7 +54,8 @@ def add_parser(subparsers) -> argparse.ArgumentParser:
     return p
 
 
-DEFAULTS = {"steps": 2000, "ckpt_every": 200, "eval_every": 500, "log_every": 1, "seed": 0, "device": None}
+DEFAULTS = {"steps": 2000, "ckpt_every": 200, "eval_every": 500, "log_every": 1, "seed": 0, "device": None,
+            "average_from": 0}
 
 
 def _overrides(items: list[str]) -> dict:
@@ -124,6 +128,7 @@ def execute(args, stop_flag=None, out=sys.stdout) -> int:
     settings = plan["train"]
     cfg = TrainConfig(steps=settings["steps"], ckpt_every=settings["ckpt_every"], eval_every=settings["eval_every"],
                       log_every=settings["log_every"], seed=settings["seed"], device=settings["device"],
+                      average_from=settings["average_from"],
                       resume=args.resume, export=not args.no_export, final_eval=not args.no_eval)
     if args.no_eval:
         cfg.eval_every = 0

@@ -34,6 +34,7 @@ class Audio:
     samplerate: int
     path: Path | None = None
     subtype: str = ""
+    name: str = ""  # what to call it where it has no file yet (e.g. an enhanced take)
 
     @property
     def frames(self) -> int:

@@ -12,7 +12,8 @@ Both files are written atomically (temporary file in the same folder, fsync, ``o
 of the folder), weights first; the JSON, written last, is what makes a checkpoint *complete*. A kill
 at any moment therefore leaves either the new complete pair or the previous one: ``latest()`` returns
 the newest pair whose JSON parses and whose hash matches. The newest ``keep`` (default 2) complete
-checkpoints are kept; older ones and stray ``.part`` files are removed after each write.
+checkpoints are kept, and every one from step ``keep_from`` on when that is given (the trainer's
+weight average reads them); older ones and stray ``.part`` files are removed after each write.
 """
 
 from __future__ import annotations
@@ -164,7 +165,7 @@ def _unwrap(module):
 
 
 def save_checkpoint(run_dir: Path, step: int, modules: dict, optimisers: dict, schedulers: dict,
-                    config: dict, extra: dict | None = None, keep: int = 2) -> Path:
+                    config: dict, extra: dict | None = None, keep: int = 2, keep_from: int | None = None) -> Path:
     """Write the step-N checkpoint atomically and prune older ones; returns the JSON path."""
     from safetensors.torch import save as st_save
 
@@ -192,7 +193,7 @@ def save_checkpoint(run_dir: Path, step: int, modules: dict, optimisers: dict, s
     }
     path = folder / f"{stem}.json"
     atomic_write_json(path, meta)
-    _prune(folder, keep)
+    _prune(folder, keep, keep_from)
     return path
 
 
@@ -206,8 +207,10 @@ def _complete(folder: Path) -> list[tuple[int, Path]]:
     return sorted(found, reverse=True)
 
 
-def _prune(folder: Path, keep: int) -> None:
-    for _, json_path in _complete(folder)[max(1, keep):]:
+def _prune(folder: Path, keep: int, keep_from: int | None = None) -> None:
+    for step, json_path in _complete(folder)[max(1, keep):]:
+        if keep_from is not None and step >= keep_from:
+            continue
         for p in (json_path.with_suffix(".safetensors"), json_path):
             try:
                 p.unlink()
@@ -258,6 +261,29 @@ def latest(run_dir: Path) -> Checkpoint | None:
         except CheckpointError:
             continue
     return None
+
+
+def average_weights(run_dir: Path, role: str, steps: list[int]) -> dict:
+    """The mean of ``role``'s floating-point tensors over the checkpoints at ``steps`` (a stochastic
+    weight average); integer buffers come from the last. Raises CheckpointError when one is missing."""
+    folder = Path(run_dir) / "checkpoints"
+    prefix = f"module/{role}/"
+    total: dict = {}
+    dtypes: dict = {}
+    for step in steps:
+        ckpt = read_checkpoint(folder / f"step_{int(step):08d}.json")
+        for name, t in ckpt.tensors.items():
+            if not name.startswith(prefix):
+                continue
+            key = name[len(prefix):]
+            dtypes[key] = t.dtype
+            if t.is_floating_point():
+                total[key] = total[key] + t.double() if key in total else t.double()
+            else:
+                total[key] = t
+    if not total:
+        raise CheckpointError(f"no {role} weights in the checkpoints at steps {steps}")
+    return {k: (v / len(steps)).to(dtypes[k]) if v.is_floating_point() else v for k, v in total.items()}
 
 
 def restore(ckpt: Checkpoint, modules: dict, optimisers: dict, schedulers: dict, rng: bool = True) -> None:

@@ -16,6 +16,12 @@ per kind. Speech gets the same seeded full-band exciter as training speech (TTS 
 with this set's own seeds. Besides the noisy clips there are clean-speech-only clips (one per
 voice: how much clean speech a system keeps) and one clean music clip (does it keep music?).
 
+A DEVELOPMENT twin (``profile="dev"``, under ``data/dev``) is built the same way (same clip layout,
+noise kinds, SNR schedule and levels) from *training* voices, training-style random text, the
+training soundfont and its own seed. It is for choosing settings and checkpoints: the training
+validation split (1 s speech-filled crops, early-reverb targets) does not rank systems the way
+this clip layout does, and choosing on the held-out set would tune to it.
+
 ``ensure(out, clips, seconds, seed)`` reuses ``out/manifest.json`` when it matches, else writes
 ``out/clips/*.wav`` (48 kHz float WAV) and the manifest. Run:
 ``python -m desktop_gan.training.eval_data --out data/eval --clips 48``.
@@ -25,6 +31,7 @@ from __future__ import annotations
 
 import argparse
 import json
+from dataclasses import dataclass
 import shutil
 import subprocess
 import tempfile
@@ -45,6 +52,13 @@ VOICES = (("flite", "slt"), ("flite", "rms"), ("festival", "voice_kdl_diphone"),
 FESTIVAL_STANDINS = {"voice_kdl_diphone": "voice_ked_diphone"}
 SOUNDFONTS = ("/usr/share/sounds/sf3/MuseScore_General.sf3", "/usr/share/sounds/sf3/MuseScore_General_Full.sf3",
               "/usr/share/sounds/sf2/MuseScore_General.sf2")
+# The dev profile: natural-sounding training voices first (where the gap to other systems is), a few
+# espeak-ng variants; its music uses the training soundfont.
+DEV_SEED = 20261207
+DEV_VOICES = (("flite", "awb"), ("festival", "voice_msu_ru_nsh_clunits"), ("flite", "kal16"),
+              ("festival", "voice_upc_ca_ona_hts"), ("espeak", "en-gb+m3"), ("festival", "voice_czech_dita"))
+DEV_SOUNDFONTS = ("/usr/share/sounds/sf2/FluidR3_GM.sf2",)
+PROFILES = ("eval", "dev")
 SENTENCES = (
     "The lighthouse keeper painted the railing a pale shade of green.",
     "Please bring the blue folder to the meeting on Thursday morning.",
@@ -95,6 +109,28 @@ def _rng(seed: int, *salt: int) -> np.random.Generator:
     return np.random.default_rng([int(seed), 9001, *[int(s) for s in salt]])
 
 
+@dataclass(frozen=True)
+class Profile:
+    """What a set is made of: its voices, text, music soundfont, default seed and folder."""
+    name: str
+    voices: tuple
+    texts: tuple
+    soundfonts: tuple
+    seed: int
+    out: Path
+
+
+def profile(name: str = "eval") -> Profile:
+    """The held-out set (``eval``) or its development twin (``dev``, training voices and text)."""
+    if name == "eval":
+        return Profile("eval", VOICES, SENTENCES, SOUNDFONTS, DEFAULT_SEED, DEFAULT_OUT)
+    if name == "dev":
+        rng = _rng(DEV_SEED, 6)
+        texts = tuple(sd.sentence(rng) for _ in range(len(SENTENCES)))
+        return Profile("dev", DEV_VOICES, texts, DEV_SOUNDFONTS, DEV_SEED, Path("data/dev"))
+    raise ValueError(f"unknown evaluation set profile {name!r} (choose from {', '.join(PROFILES)})")
+
+
 def festival_voice(voice: str) -> str | None:
     """The festival voice to call for ``voice`` (or its Debian stand-in), or None if not installed."""
     if not shutil.which("text2wave"):
@@ -105,13 +141,13 @@ def festival_voice(voice: str) -> str | None:
     return None
 
 
-def available_voices() -> tuple[list[tuple[str, str]], list[str]]:
-    """Held-out voices that can speak here as (engine, voice to call), and the missing ones."""
+def available_voices(voices: tuple = VOICES) -> tuple[list[tuple[str, str]], list[str]]:
+    """The set's voices that can speak here as (engine, voice to call), and the missing ones."""
     have, missing = [], []
     flite_voices = ""
     if shutil.which("flite"):
         flite_voices = subprocess.run(["flite", "-lv"], capture_output=True, text=True).stdout
-    for engine, voice in VOICES:
+    for engine, voice in voices:
         if engine == "flite":
             ok = voice in flite_voices.split()
             call = voice
@@ -124,8 +160,8 @@ def available_voices() -> tuple[list[tuple[str, str]], list[str]]:
     return have, missing
 
 
-def soundfont() -> str | None:
-    return next((p for p in SOUNDFONTS if Path(p).exists()), None)
+def soundfont(paths: tuple = SOUNDFONTS) -> str | None:
+    return next((p for p in paths if Path(p).exists()), None)
 
 
 def _fade(x: np.ndarray, ms: float = 10.0) -> np.ndarray:
@@ -138,11 +174,12 @@ def _fade(x: np.ndarray, ms: float = 10.0) -> np.ndarray:
     return x
 
 
-def utterance(voice: tuple[str, str], sentences: list[int], rng: np.random.Generator, tmp: Path) -> np.ndarray:
-    """Full-band 48 kHz speech of the given sentences (0.2 s apart), peak 0.5."""
+def utterance(voice: tuple[str, str], sentences: list[int], rng: np.random.Generator, tmp: Path,
+              texts: tuple = SENTENCES) -> np.ndarray:
+    """Full-band 48 kHz speech of the given sentences of ``texts`` (0.2 s apart), peak 0.5."""
     parts = []
     for k in sentences:
-        x, sr = sd.tts(*voice, SENTENCES[k % len(SENTENCES)], rng, tmp)
+        x, sr = sd.tts(*voice, texts[k % len(texts)], rng, tmp)
         x = sd.trim_silence(sd.exciter(sd.resample(x, sr), band_top=0.45 * sr, rng=rng), keep=2400)
         parts += [x, np.zeros(int(0.2 * SR), np.float32)]
     x = np.concatenate(parts[:-1])
@@ -161,22 +198,24 @@ def place(x: np.ndarray, n: int, rng: np.random.Generator) -> np.ndarray:
     return out
 
 
-def speech_clip(voice, first: int, n: int, rng: np.random.Generator, tmp: Path) -> tuple[np.ndarray, list[int]]:
+def speech_clip(voice, first: int, n: int, rng: np.random.Generator, tmp: Path,
+                texts: tuple = SENTENCES) -> tuple[np.ndarray, list[int]]:
     """Speech for one clip: one sentence, two when the first is short."""
     idx = [first]
-    x = utterance(voice, idx, rng, tmp)
+    x = utterance(voice, idx, rng, tmp, texts)
     if len(x) < 0.6 * n:
         idx.append(first + 17)
-        x = utterance(voice, idx, rng, tmp)
+        x = utterance(voice, idx, rng, tmp, texts)
     return place(x, n, rng), idx
 
 
-def babble(voices: list, exclude: tuple[str, str], n: int, rng: np.random.Generator, tmp: Path) -> np.ndarray:
+def babble(voices: list, exclude: tuple[str, str], n: int, rng: np.random.Generator, tmp: Path,
+           texts: tuple = SENTENCES) -> np.ndarray:
     others = [v for v in voices if v != exclude] or list(voices)
     y = np.zeros(n, np.float32)
     for t in range(int(rng.integers(4, 7))):
         v = others[t % len(others)]
-        x = utterance(v, [int(rng.integers(len(SENTENCES)))], rng, tmp)
+        x = utterance(v, [int(rng.integers(len(texts)))], rng, tmp, texts)
         x = np.tile(x, int(np.ceil(n / len(x))) + 1)
         off = int(rng.integers(0, len(x) - n))
         y += x[off: off + n] * rng.uniform(0.5, 1.0)
@@ -253,12 +292,13 @@ def music_midi(sections: int, seconds: float, rng: np.random.Generator) -> bytes
             + tpq.to_bytes(2, "big") + b"MTrk" + len(body).to_bytes(4, "big") + bytes(body))
 
 
-def render_music(sections: int, n: int, rng: np.random.Generator, tmp: Path) -> list[np.ndarray]:
+def render_music(sections: int, n: int, rng: np.random.Generator, tmp: Path,
+                 soundfonts: tuple = SOUNDFONTS) -> list[np.ndarray]:
     """``sections`` music excerpts of ``n`` samples, rendered in one fluidsynth call."""
-    sf2 = soundfont()
+    sf2 = soundfont(soundfonts)
     if not (shutil.which("fluidsynth") and sf2):
-        raise RuntimeError("music needs fluidsynth and the MuseScore General soundfont "
-                           "(Debian: fluidsynth, musescore-general-soundfont)")
+        raise RuntimeError(f"music needs fluidsynth and one of {', '.join(soundfonts)} "
+                           "(Debian: fluidsynth, musescore-general-soundfont, fluid-soundfont-gm)")
     seconds = n / SR
     mid, wav = tmp / "eval_music.mid", tmp / "eval_music.wav"
     mid.write_bytes(music_midi(sections, seconds, rng))
@@ -330,18 +370,20 @@ def schedule(clips: int, seed: int) -> list[tuple[str, float]]:
 
 
 # --------------------------------------------------------------------------- the set
-def generate(out: Path, clips: int = 48, seconds: float = 4.0, seed: int = DEFAULT_SEED, log=print) -> dict:
+def generate(out: Path, clips: int = 48, seconds: float = 4.0, seed: int = DEFAULT_SEED, log=print,
+             profile_name: str = "eval") -> dict:
+    prof = profile(profile_name)
     out = Path(out)
     (out / "clips").mkdir(parents=True, exist_ok=True)
-    voices, missing = available_voices()
+    voices, missing = available_voices(prof.voices)
     if not voices:
-        raise RuntimeError("no held-out voice can speak here (install flite / espeak-ng / festvox voices)")
+        raise RuntimeError(f"no voice of the {prof.name} set can speak here (install flite / espeak-ng / festvox voices)")
     n = int(round(seconds * SR))
     plan = schedule(clips, seed)
     n_music = sum(k == "music" for k, _ in plan)
-    manifest = {"version": VERSION, "seed": seed, "clips": clips, "seconds": seconds, "samplerate": SR,
+    manifest = {"version": VERSION, "profile": prof.name, "seed": seed, "clips": clips, "seconds": seconds, "samplerate": SR,
                 "voices": [f"{e}:{v}" for e, v in voices], "voices_missing": missing,
-                "noise_kinds": list(NOISE_KINDS), "soundfont": Path(soundfont() or "none").name,
+                "noise_kinds": list(NOISE_KINDS), "soundfont": Path(soundfont(prof.soundfonts) or "none").name,
                 "snr": "whole-clip speech power / noise power; reverb: wet speech vs noise, reference dry",
                 "items": []}
 
@@ -361,15 +403,15 @@ def generate(out: Path, clips: int = 48, seconds: float = 4.0, seed: int = DEFAU
 
     with tempfile.TemporaryDirectory() as td:
         tmp = Path(td)
-        music = render_music(n_music + 1, n, _rng(seed, 2), tmp)
+        music = render_music(n_music + 1, n, _rng(seed, 2), tmp, prof.soundfonts)
         for i, (kind, snr) in enumerate(plan):
             rng = _rng(seed, 3, i)
             voice = voices[i % len(voices)]
-            clean, sent = speech_clip(voice, (5 * i) % len(SENTENCES), n, rng, tmp)
+            clean, sent = speech_clip(voice, (5 * i) % len(prof.texts), n, rng, tmp, prof.texts)
             info = {"snr_db": snr, "voice": f"{voice[0]}:{voice[1]}", "sentences": sent,
                     "level_db": rng.uniform(-34, -18)}
             if kind == "babble":
-                nz = babble(voices, voice, n, rng, tmp)
+                nz = babble(voices, voice, n, rng, tmp, prof.texts)
                 noisy = mix_at(clean, nz, snr)
             elif kind == "music":
                 noisy = mix_at(clean, music.pop(0), snr)
@@ -387,7 +429,7 @@ def generate(out: Path, clips: int = 48, seconds: float = 4.0, seed: int = DEFAU
                 log(f"eval set: {i + 1}/{clips} noisy clips")
         for j, voice in enumerate(voices):
             rng = _rng(seed, 5, j)
-            clean, sent = speech_clip(voice, 3 + 7 * j, n, rng, tmp)
+            clean, sent = speech_clip(voice, 3 + 7 * j, n, rng, tmp, prof.texts)
             write(f"clean{j:02d}", "clean_speech", clean, clean, voice=f"{voice[0]}:{voice[1]}",
                   sentences=sent, snr_db=None, level_db=rng.uniform(-30, -20))
         write("music00", "clean_music", music[-1], music[-1], snr_db=None, level_db=-22.0)
@@ -397,19 +439,21 @@ def generate(out: Path, clips: int = 48, seconds: float = 4.0, seed: int = DEFAU
 
 
 def ensure(out: Path = DEFAULT_OUT, clips: int = 48, seconds: float = 4.0, seed: int = DEFAULT_SEED,
-           log=print) -> dict:
+           log=print, profile_name: str = "eval") -> dict:
     """The manifest of the set at ``out``, generating it first unless it exists with these settings."""
     path = Path(out) / "manifest.json"
     if path.exists():
         try:
             m = json.loads(path.read_text())
-            if (m.get("version"), m.get("clips"), m.get("seconds"), m.get("seed")) == (VERSION, clips, seconds, seed) \
+            key = (m.get("version"), m.get("profile", "eval"), m.get("clips"), m.get("seconds"), m.get("seed"))
+            if key == (VERSION, profile_name, clips, seconds, seed) \
                     and all((Path(out) / it[r]).exists() for it in m["items"] for r in ("noisy", "clean")):
                 return m
         except (OSError, ValueError, KeyError, TypeError):
             pass
-        log(f"eval set at {out} does not match (clips={clips}, seconds={seconds}, seed={seed}); regenerating")
-    return generate(Path(out), clips, seconds, seed, log)
+        log(f"{profile_name} set at {out} does not match (clips={clips}, seconds={seconds}, seed={seed}); "
+            "regenerating")
+    return generate(Path(out), clips, seconds, seed, log, profile_name)
 
 
 def load_item(out: Path, item: dict) -> tuple[np.ndarray, np.ndarray]:
@@ -420,16 +464,20 @@ def load_item(out: Path, item: dict) -> tuple[np.ndarray, np.ndarray]:
 
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description="Generate the enhancer's held-out evaluation set (seeded).")
-    ap.add_argument("--out", default=str(DEFAULT_OUT))
+    ap.add_argument("--profile", choices=PROFILES, default="eval",
+                    help="eval: held-out voices (default); dev: its twin from training voices, for choosing settings")
+    ap.add_argument("--out", default=None, help="folder (default data/eval or data/dev)")
     ap.add_argument("--clips", type=int, default=48, help="noisy clips (plus clean speech and music)")
     ap.add_argument("--seconds", type=float, default=4.0)
-    ap.add_argument("--seed", type=int, default=DEFAULT_SEED)
+    ap.add_argument("--seed", type=int, default=None, help="default: the profile's own seed")
     ap.add_argument("--force", action="store_true", help="regenerate even if a matching set exists")
     args = ap.parse_args(argv)
+    prof = profile(args.profile)
+    out, seed = Path(args.out or prof.out), prof.seed if args.seed is None else args.seed
     if args.force:
-        generate(Path(args.out), args.clips, args.seconds, args.seed)
+        generate(out, args.clips, args.seconds, seed, profile_name=prof.name)
     else:
-        ensure(Path(args.out), args.clips, args.seconds, args.seed)
+        ensure(out, args.clips, args.seconds, seed, profile_name=prof.name)
     return 0
 
 

@@ -22,7 +22,9 @@ Files in ``run_dir`` (rank 0 only writes):
   ``step``, ``total``, ``steps_per_s``, ``eta_s``, ``pid``, ``last_checkpoint``, ``export``.
 - ``checkpoints/``: see ``checkpoint.py``; every ``ckpt_every`` steps and whenever the run stops.
 - ``export/<task name>.safetensors`` + ``.json``: written by ``task.export`` when all steps are done,
-  with the training record (steps, metrics, wall time, hardware, data scan summary).
+  with the training record (steps, metrics, wall time, hardware, data scan summary). With
+  ``average_from`` the exported generator is the mean of its weights at the checkpoints from that step
+  to the end (kept for it), evaluated again (record ``weight_average``).
 - ``control.json``: written by the UI (``{"state": "run" | "pause" | "stop"}``), read every step
   (log, status and control files: ``run_files.py``).
 
@@ -74,6 +76,9 @@ class TrainConfig:
     export: bool = True
     final_eval: bool = True  # evaluate when all steps are done (the export's metrics)
     keep: int = 2  # complete checkpoints kept
+    # > 0: the export holds the generator's weights averaged over the checkpoints from this step to the
+    # end (every ckpt_every steps; those checkpoints are kept) instead of the last step's weights
+    average_from: int = 0
     status_every_s: float = 0.5
 
 
@@ -223,6 +228,25 @@ def ranks_agree(modules: dict) -> list[str]:
     return bad
 
 
+def _average_generator(task, modules: dict, run_dir: Path, cfg: TrainConfig, step: int, device, emit) -> dict:
+    """Load the average of the generator's checkpointed weights from ``cfg.average_from`` to ``step``
+    into the generator (the run is over; its last checkpoint keeps the raw weights for a resume),
+    evaluate it, and return what the export's record says about it."""
+    every = max(1, cfg.ckpt_every)
+    first = -(-cfg.average_from // every) * every  # the first checkpoint step at or after average_from
+    steps = list(range(first, step, every)) + [step]
+    try:
+        averaged = ckpt_mod.average_weights(run_dir, "generator", steps)
+    except ckpt_mod.CheckpointError as exc:
+        raise TrainingError(f"cannot average the generator's weights: {exc}") from exc
+    gen = getattr(modules["generator"], "module", modules["generator"])
+    gen.load_state_dict({k: v.to(device) for k, v in averaged.items()})
+    res = task.evaluate(modules, device)
+    metrics = {k: float(v) for k, v in res.metrics.items()}
+    emit({"type": "eval", "step": step, "metrics": metrics, "weights": "average", "averaged_steps": steps})
+    return {"metrics": metrics, "weight_average": {"from_step": cfg.average_from, "steps": steps}}
+
+
 def train(task, run_dir: str | os.PathLike, cfg: TrainConfig | None = None, *,
           stop_flag: Callable[[], bool] | None = None, record: dict | None = None,
           on_record: Callable[[dict], None] | None = None) -> TrainResult:
@@ -303,7 +327,8 @@ def train(task, run_dir: str | os.PathLike, cfg: TrainConfig | None = None, *,
         seed_all(derive_seed(cfg.seed, step, rank))
         if rank == 0:
             path = ckpt_mod.save_checkpoint(run_dir, step, modules, optimisers, schedulers, task_config,
-                                            extra={**extra, "wall_s": wall()}, keep=cfg.keep)
+                                            extra={**extra, "wall_s": wall()}, keep=cfg.keep,
+                                            keep_from=cfg.average_from or None)
             writer.set_status(force=True, last_checkpoint=str(path))
             emit({"type": "checkpoint", "step": step, "path": str(path)})
         holder[0] = task.batches(rank, world, derive_seed(cfg.seed, step))
@@ -401,6 +426,8 @@ def train(task, run_dir: str | os.PathLike, cfg: TrainConfig | None = None, *,
                        "train_time_s_this_session": train_s, "hardware": hardware(), "device": str(device),
                        "world_size": world, "seed": cfg.seed, "run_dir": str(run_dir),
                        "finished_at": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()), **(record or {})}
+                if 0 < cfg.average_from < step:
+                    rec.update(_average_generator(task, modules, run_dir, cfg, step, device, emit))
                 task.export(modules, export_path, rec)
         else:
             save(step)

@@ -235,7 +235,7 @@ class MainWindow(QMainWindow):
     # -- document events ----------------------------------------------------------------------
     def _on_loaded(self, prepared: Prepared) -> None:
         a = prepared.audio
-        name = a.path.name if a.path else "untitled"
+        name = a.path.name if a.path else (a.name or "untitled")
         # Spread over event-loop turns so no single frame does it all: the waveform first, then
         # the spectrogram plan, then the player hand-over and the recent-files write.
         self.waveform.set_pyramid(prepared.pyramid, a.samplerate)

@@ -119,7 +119,8 @@ def pid_alive(pid) -> bool:
 
 
 def build_command(task: str, run_dir: Path, *, data: dict | None = None, from_model=None, steps=None,
-                  device=None, ckpt_every=None, eval_every=None, resume=False, settings: dict | None = None,
+                  device=None, ckpt_every=None, eval_every=None, average_from=None, resume=False,
+                  settings: dict | None = None,
                   extra: list[str] | None = None) -> list[str]:
     """The argument list for ``python -m desktop_gan.train``; ``data`` maps a CLI flag (``--clean``)
     to a folder."""
@@ -131,7 +132,8 @@ def build_command(task: str, run_dir: Path, *, data: dict | None = None, from_mo
         if folder:
             cmd += [flag, str(folder)]
     for flag, value in (("--from", from_model), ("--steps", steps), ("--device", device),
-                        ("--ckpt-every", ckpt_every), ("--eval-every", eval_every)):
+                        ("--ckpt-every", ckpt_every), ("--eval-every", eval_every),
+                        ("--average-from", average_from)):
         if value is not None and value != "":
             cmd += [flag, str(value)]
     for key, value in (settings or {}).items():

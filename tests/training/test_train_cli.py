@@ -60,6 +60,16 @@ def test_from_model_is_passed_resolved(tmp_path):
     assert plan["kwargs"]["from_model"] == str((run_a / "export" / "toy.safetensors").resolve())
 
 
+def test_average_from_reaches_the_export_and_survives_a_resume(tmp_path):
+    run = tmp_path / "run"
+    assert _run([TOY, "--out", str(run), "--steps", "6", "--ckpt-every", "2", "--average-from", "2"])[0] == 0
+    assert json.loads((run / "run.json").read_text())["train"]["average_from"] == 2
+    rc, text = _run(["--resume", "--out", str(run), "--steps", "10"])  # the plan keeps the setting
+    assert rc == 0, text
+    _, cfg = load_model(run / "export" / "toy.safetensors", "toy")
+    assert cfg["training"]["weight_average"]["steps"] == [2, 4, 6, 8, 10]
+
+
 def test_cli_resume_reads_the_plan(tmp_path):
     run = tmp_path / "run"
     assert _run([TOY, "--out", str(run), "--steps", "4", "--no-export"])[0] == 0

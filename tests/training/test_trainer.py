@@ -45,6 +45,27 @@ def test_short_run_logs_checkpoints_evaluates_and_exports(tmp_path, expected_tor
     assert ("CUDA" if expected_torch_device == "cuda" else "CPU") in rec["hardware"]
 
 
+def test_export_can_average_the_generator_over_the_last_checkpoints(tmp_path):
+    """``average_from``: checkpoints from that step on are kept, and the export holds the mean of their
+    generator weights (from step 15 with checkpoints every 10: steps 20, 30 and the last, 40), with its
+    own evaluation; the last checkpoint keeps the raw weights, so a resume goes on from them."""
+    run = tmp_path / "run"
+    res = train(ToyTask(), run, TrainConfig(steps=40, ckpt_every=10, eval_every=0, seed=3, average_from=15))
+    names = sorted(p.name for p in (run / "checkpoints").iterdir() if p.suffix == ".json")
+    assert names == ["step_00000020.json", "step_00000030.json", "step_00000040.json"]
+    tensors, cfg = load_model(res.export, "toy")
+    ckpts = [ckpt.read_checkpoint(run / "checkpoints" / n) for n in names]
+    for k, v in tensors.items():
+        parts = [c.tensors[f"module/generator/{k}"].double().numpy() for c in ckpts]
+        np.testing.assert_allclose(v, np.mean(parts, axis=0), rtol=1e-6, atol=1e-7)
+        assert not np.array_equal(v, parts[-1].astype(v.dtype))  # not simply the last step's weights
+    rec = cfg["training"]
+    assert rec["weight_average"] == {"from_step": 15, "steps": [20, 30, 40]}
+    evals = [r for r in read_log(run / "log.jsonl") if r["type"] == "eval"]
+    assert evals[-1].get("weights") == "average" and rec["metrics"] == evals[-1]["metrics"]
+    assert evals[-1]["metrics"] != evals[0]["metrics"]  # the average was evaluated, not the last weights
+
+
 def _final(run):
     c = ckpt.latest(run)
     return c.step, c.tensors, c.meta

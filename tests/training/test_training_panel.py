@@ -89,6 +89,8 @@ def test_scan_start_curves_pause_resume_stop_preview_resume_run(qtbot, panel, me
 def test_short_run_to_done_and_use_this_model(qtbot, panel, tmp_path):
     panel.steps.setValue(15)
     panel.eval_every.setValue(0)
+    panel.ckpt_every.setValue(5)
+    panel.average_from.setValue(5)  # the export averages the checkpoints at 5, 10 and 15
     panel.scan_btn.click()  # no folders: generated data, nothing to scan
     assert "generated data" in panel.report.toPlainText()
     panel.start_btn.click()
@@ -102,7 +104,7 @@ def test_short_run_to_done_and_use_this_model(qtbot, panel, tmp_path):
     from desktop_gan.io.modelfile import load_model
 
     _, cfg = load_model(path, "toy")
-    assert cfg["training"]["steps"] == 15
+    assert cfg["training"]["steps"] == 15 and cfg["training"]["weight_average"]["steps"] == [5, 10, 15]
     assert not panel.use_btn.isEnabled()
 
 

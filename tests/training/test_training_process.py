@@ -22,9 +22,9 @@ def _until(tp, cond, timeout=60.0):
 
 def test_build_command():
     cmd = build_command(TOY, "/r", data={"--data": "/d", "--clean": None}, steps=10, device="cpu",
-                        settings={"batch": 4}, resume=True)
+                        average_from=6, settings={"batch": 4}, resume=True)
     assert cmd[1:] == ["-m", "desktop_gan.train", TOY, "--out", "/r", "--data", "/d", "--steps", "10",
-                       "--device", "cpu", "--set", "batch=4", "--resume"]
+                       "--device", "cpu", "--average-from", "6", "--set", "batch=4", "--resume"]
 
 
 def test_log_tail_handles_partial_lines_and_rewrites(tmp_path):

@@ -216,3 +216,23 @@ def test_long_file_draws_a_pooled_level_zoomed_out_and_tiles_zoomed_in(qtbot, ma
     for col0 in spec.shown:
         t0 = col0 * spec.params.hop / sr
         assert t0 <= 32.0 and t0 + spec.tiles[col0].image.shape[1] * spec.params.hop / sr >= 30.0
+
+
+def test_offline_enhanced_take_is_shown_by_name_and_ab_returns_to_the_file(qtbot, make_window, tmp_path):
+    """Enhance the open file into a new take: the window shows it as "<file> (enhanced)" (it has no
+    file yet), and A/B brings the original file back, unchanged."""
+    from desktop_gan.ui.panels.enhance import panel_for_host
+
+    w = make_window(panels=[("Enhance", panel_for_host)])
+    panel = w.panel_tabs.widget(0)
+    path = write_tone(tmp_path / "take1.wav", seconds=0.5, channels=1)
+    load(qtbot, w, path)
+    original = w.document.audio.data.copy()
+    with qtbot.waitSignal(w.fileShown, timeout=30000):
+        panel.enhance_button.click()
+    assert w.transport.file_label.text() == "take1.wav (enhanced)"
+    assert w.document.audio.path is None and w.windowTitle().startswith("take1.wav (enhanced)")
+    with qtbot.waitSignal(w.fileShown, timeout=10000):
+        panel.ab_button.click()
+    assert w.transport.file_label.text() == "take1.wav"
+    np.testing.assert_array_equal(w.document.audio.data, original)

@@ -482,8 +482,8 @@ def panel_for_host(host) -> EnhancePanel:
             state["own_shows"] += 1
             host.show_audio(audio)
 
-    def on_take(data, sr, _name) -> None:
-        state["enh"] = Audio(np.asarray(data, np.float32).reshape(len(data), -1), sr)
+    def on_take(data, sr, name) -> None:
+        state["enh"] = Audio(np.asarray(data, np.float32).reshape(len(data), -1), sr, name=name)
 
     host.fileShown.connect(take_source)
     host.live_recorder = panel  # the window's Record button keeps raw + enhanced takes while live

@@ -128,8 +128,12 @@ class TrainingPanel(QWidget):
         self.ckpt_every = QSpinBox(maximum=1_000_000, minimum=1, value=200, singleStep=50)
         self.device = QComboBox()
         self.device.addItems(["auto", "cpu", "cuda"])
+        self.average_from = QSpinBox(maximum=10_000_000, minimum=0, value=0, singleStep=100, specialValueText="off")
+        self.average_from.setToolTip("Export the generator's weights averaged over the checkpoints from this step "
+                                     "to the end (smoother than the last step's), e.g. 1600 of 2400")
         for i, (label, w) in enumerate((("Steps", self.steps), ("Eval every", self.eval_every),
-                                        ("Checkpoint every", self.ckpt_every), ("Device", self.device))):
+                                        ("Checkpoint every", self.ckpt_every), ("Device", self.device),
+                                        ("Average from step", self.average_from))):
             opts.addWidget(QLabel(label), i // 2, 2 * (i % 2))
             opts.addWidget(w, i // 2, 2 * (i % 2) + 1)
         form.addRow(opts)
@@ -299,7 +303,8 @@ class TrainingPanel(QWidget):
         self._attach(TrainingProcess.start(
             self.task_name, run_dir, data=self.data_folders(), from_model=from_model, steps=self.steps.value(),
             device=self.device.currentText(), ckpt_every=self.ckpt_every.value(),
-            eval_every=self.eval_every.value(), settings=settings, env=self.env))
+            eval_every=self.eval_every.value(), average_from=self.average_from.value() or None,
+            settings=settings, env=self.env))
 
     def resume_selected_run(self) -> None:
         run_dir = self.runs_box.currentData()
@@ -462,7 +467,7 @@ class TrainingPanel(QWidget):
         self.use_btn.setEnabled(self.tp is not None and state == "done" and bool(self.tp.export)
                                 and self.use_btn.text() == "Use this model")
         for w in (self.task_box, self.scan_btn, self.data_rows, self.steps, self.settings_edit, self.eval_every,
-                  self.ckpt_every, self.device, self.scratch, self.model_box):
+                  self.ckpt_every, self.device, self.average_from, self.scratch, self.model_box):
             w.setEnabled(not running)
         self.finetune.setEnabled(not running and self.model_box.count() > 0)
 
