@@ -467,10 +467,9 @@ def main(argv: list[str] | None = None) -> int:
     t_start = time.time()
     info = machine_info()
     log = lambda s: print(s, file=sys.stderr, flush=True)  # noqa: E731
-    prof = eval_data.profile(args.profile)
-    args.data = args.data or str(ROOT / prof.out)
-    seed = prof.seed if args.seed is None else args.seed
-    manifest = eval_data.ensure(Path(args.data), args.clips, args.seconds, seed, log=log, profile_name=prof.name)
+    args.data = args.data or str(ROOT / eval_data.profile(args.profile).out)
+    manifest = eval_data.ensure(Path(args.data), args.clips, args.seconds, args.seed, log=log,
+                                profile_name=args.profile)
     items = manifest["items"]
     data = {it["id"]: eval_data.load_item(Path(args.data), it) for it in items}
     base = score(items, data, None, 0)["items"]
@@ -505,7 +504,7 @@ def main(argv: list[str] | None = None) -> int:
            "rtf_definition": "thread CPU seconds / audio seconds, one thread, excluding resampling and state creation",
            "systems": results}
     if not args.no_write:
-        name = "enhance_quality.json" if prof.name == "eval" else f"enhance_quality_{prof.name}.json"
+        name = "enhance_quality.json" if args.profile == "eval" else f"enhance_quality_{args.profile}.json"
         out = Path(args.out or ROOT / "benchmarks" / "results" / name)
         out.parent.mkdir(parents=True, exist_ok=True)
         out.write_text(json.dumps(_finite(doc), indent=1, allow_nan=False))

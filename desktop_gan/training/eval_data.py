@@ -370,9 +370,10 @@ def schedule(clips: int, seed: int) -> list[tuple[str, float]]:
 
 
 # --------------------------------------------------------------------------- the set
-def generate(out: Path, clips: int = 48, seconds: float = 4.0, seed: int = DEFAULT_SEED, log=print,
+def generate(out: Path, clips: int = 48, seconds: float = 4.0, seed: int | None = None, log=print,
              profile_name: str = "eval") -> dict:
     prof = profile(profile_name)
+    seed = prof.seed if seed is None else seed
     out = Path(out)
     (out / "clips").mkdir(parents=True, exist_ok=True)
     voices, missing = available_voices(prof.voices)
@@ -438,9 +439,12 @@ def generate(out: Path, clips: int = 48, seconds: float = 4.0, seed: int = DEFAU
     return manifest
 
 
-def ensure(out: Path = DEFAULT_OUT, clips: int = 48, seconds: float = 4.0, seed: int = DEFAULT_SEED,
+def ensure(out: Path | None = None, clips: int = 48, seconds: float = 4.0, seed: int | None = None,
            log=print, profile_name: str = "eval") -> dict:
-    """The manifest of the set at ``out``, generating it first unless it exists with these settings."""
+    """The manifest of the set at ``out``, generating it first unless it exists with these settings;
+    ``out`` and ``seed`` default to the profile's own."""
+    prof = profile(profile_name)
+    out, seed = out or prof.out, prof.seed if seed is None else seed
     path = Path(out) / "manifest.json"
     if path.exists():
         try:
@@ -472,12 +476,11 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--seed", type=int, default=None, help="default: the profile's own seed")
     ap.add_argument("--force", action="store_true", help="regenerate even if a matching set exists")
     args = ap.parse_args(argv)
-    prof = profile(args.profile)
-    out, seed = Path(args.out or prof.out), prof.seed if args.seed is None else args.seed
+    out = Path(args.out) if args.out else None
     if args.force:
-        generate(out, args.clips, args.seconds, seed, profile_name=prof.name)
+        generate(out or profile(args.profile).out, args.clips, args.seconds, args.seed, profile_name=args.profile)
     else:
-        ensure(out, args.clips, args.seconds, seed, profile_name=prof.name)
+        ensure(out, args.clips, args.seconds, args.seed, profile_name=args.profile)
     return 0
 
 

@@ -232,7 +232,7 @@ def _average_generator(task, modules: dict, run_dir: Path, cfg: TrainConfig, ste
     """Load the average of the generator's checkpointed weights from ``cfg.average_from`` to ``step``
     into the generator (the run is over; its last checkpoint keeps the raw weights for a resume),
     evaluate it, and return what the export's record says about it."""
-    every = max(1, cfg.ckpt_every)
+    every = cfg.ckpt_every
     first = -(-cfg.average_from // every) * every  # the first checkpoint step at or after average_from
     steps = list(range(first, step, every)) + [step]
     try:
@@ -260,6 +260,8 @@ def train(task, run_dir: str | os.PathLike, cfg: TrainConfig | None = None, *,
     run_dir = Path(run_dir)
     distributed = dist.is_available() and dist.is_initialized()
     rank, world = (dist.get_rank(), dist.get_world_size()) if distributed else (0, 1)
+    if cfg.average_from > 0 and cfg.ckpt_every <= 0:  # found out now, not after the last step
+        raise TrainingError("averaging the generator's weights needs checkpoints (ckpt_every > 0)")
     device = pick_device(cfg.device, int(os.environ.get("LOCAL_RANK", "0")))
     writer = _Writer(run_dir, rank == 0)
 

@@ -184,6 +184,12 @@ def test_stop_flag_stops_like_the_control_file(tmp_path):
     assert (res.state, res.step) == ("stopped", 4)
 
 
+def test_averaging_without_checkpoints_is_refused_before_training(tmp_path):
+    with pytest.raises(TrainingError, match="needs checkpoints"):
+        train(ToyTask(), tmp_path / "run", TrainConfig(steps=4, ckpt_every=0, average_from=2))
+    assert not (tmp_path / "run" / "log.jsonl").exists()  # nothing ran
+
+
 def test_cuda_request_without_cuda_is_clear(tmp_path):
     if torch.cuda.is_available():
         pytest.skip("CUDA present")
