@@ -214,7 +214,7 @@ class GTCRN(System):
 class Ours(System):
     package = None
 
-    def __init__(self, path: Path, name: str = "ours") -> None:
+    def __init__(self, path: Path, name: str = "ours", strength: float | None = None) -> None:
         self.name, self.path = name, Path(path)
         if not self.path.exists():
             raise Unavailable(f"missing: {self._rel(self.path)} not found (not trained/exported yet)")
@@ -223,7 +223,7 @@ class Ours(System):
 
         cli = cli_defaults()
         try:
-            params = EnhanceParams(strength_db=cli["strength"], mix=cli["mix"])
+            params = EnhanceParams(strength_db=cli["strength"] if strength is None else strength, mix=cli["mix"])
             self.enh = StreamingEnhancer(self.path, samplerate=SR, channels=1, stereo=cli["stereo"], params=params)
         except Exception as exc:  # a model file the runtime refuses: say so in the table
             raise Unavailable(f"cannot load {self.path.name}: {exc}") from None
@@ -245,7 +245,7 @@ class Ours(System):
 
 def cli_defaults() -> dict:
     """The ``desktop-gan enhance`` defaults (strength, mix, stereo), read from its parser."""
-    defaults = {"strength": 30.0, "mix": 1.0, "stereo": "mid"}
+    defaults = {"strength": 50.0, "mix": 1.0, "stereo": "mid"}
     try:
         from desktop_gan.commands import enhance
     except ImportError:
@@ -429,6 +429,10 @@ def build_systems(args) -> list:
         p = Path(path)
         label = f"ours:{label or (p.stem if p.stem != 'enhancer' else p.resolve().parent.parent.name)}"
         makers.append((label, lambda p=p, label=label: Ours(p, label)))
+    for db in args.strength or []:  # the shipped model at another attenuation limit than the default
+        label = f"ours:{db:g}dB"
+        makers.append((label, lambda db=db, label=label: Ours(ROOT / "resources" / "models" / "enhancer.safetensors",
+                                                             label, db)))
     wanted = set(args.systems.split(",")) if args.systems else None
     out = []
     for name, make in makers:
@@ -452,6 +456,8 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--seed", type=int, default=None, help="default: the profile's own seed")
     ap.add_argument("--data", default=None, help="set folder (default data/eval or data/dev)")
     ap.add_argument("--model", action="append", help="extra enhancer model to score, PATH or NAME=PATH (repeatable)")
+    ap.add_argument("--strength", action="append", type=float, metavar="DB",
+                    help="also score the shipped model at this attenuation limit (repeatable)")
     ap.add_argument("--systems", default="", help="comma list to run (default all)")
     ap.add_argument("--out", default=None,
                     help="results file (default benchmarks/results/enhance_quality.json, or _dev.json)")

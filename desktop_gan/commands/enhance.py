@@ -10,14 +10,17 @@ from __future__ import annotations
 import argparse
 import sys
 
+from desktop_gan.core.params import EnhanceParams
+
 
 def add_parser(subparsers) -> argparse.ArgumentParser:
     p = subparsers.add_parser("enhance", help="enhance speech in an audio file (noise removal)",
                               description=__doc__.splitlines()[0])
     p.add_argument("input", metavar="IN", help="audio file to read (wav, flac, ogg, mp3, ...)")
     p.add_argument("output", metavar="OUT", help="file to write (.wav or .flac)")
-    p.add_argument("--strength", type=float, default=30.0, metavar="DB",
-                   help="attenuation limit in dB: how far noise may be pulled down (default 30)")
+    strength = EnhanceParams().strength_db
+    p.add_argument("--strength", type=float, default=strength, metavar="DB",
+                   help=f"attenuation limit in dB: how far noise may be pulled down (default {strength:g})")
     p.add_argument("--mix", type=float, default=1.0, metavar="X", help="dry/wet, 0..1 (default 1 = fully enhanced)")
     p.add_argument("--model", default=None, metavar="PATH", help="enhancer model (.safetensors); default: the shipped one")
     p.add_argument("--stereo", choices=("mid", "per-channel"), default="mid",
@@ -37,7 +40,6 @@ def run(args) -> int:
 
     import numpy as np
 
-    from desktop_gan.core.params import EnhanceParams
     from desktop_gan.io.audiofile import AudioFileError, load_audio, save_audio
     from desktop_gan.io.modelfile import ModelFileError
     from desktop_gan.runtime.enhancer import StreamingEnhancer

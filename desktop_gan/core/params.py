@@ -33,7 +33,7 @@ class AudioConfig:
 class EnhanceParams:
     """Live parameters of the enhancer; swapped whole, never edited in place."""
 
-    strength_db: float = 30.0  # attenuation limit: how far the model may pull a band down
+    strength_db: float = 50.0  # attenuation limit: how far the model may pull a band down (RESULTS: why 50)
     mix: float = 1.0  # 0 = dry only (latency-aligned), 1 = fully enhanced
     bypass: bool = False
     listen: str = "enhanced"  # 'enhanced' | 'residue' (what was removed) | 'dry'

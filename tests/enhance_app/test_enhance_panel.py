@@ -49,7 +49,7 @@ def _noisy(seconds: float, channels: int = 1) -> np.ndarray:
 
 
 def test_controls_build_the_right_params(panel, qtbot):
-    assert panel.params() == EnhanceParams(strength_db=30.0, mix=1.0, bypass=False, listen="enhanced")
+    assert panel.params() == EnhanceParams(strength_db=50.0, mix=1.0, bypass=False, listen="enhanced")
     panel.strength_slider.setValue(45)
     panel.mix_slider.setValue(25)
     panel.listen_combo.setCurrentIndex(panel.listen_combo.findData("residue"))
