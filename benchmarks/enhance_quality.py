@@ -214,12 +214,14 @@ class GTCRN(System):
 class Ours(System):
     package = None
 
-    def __init__(self, path: Path, name: str = "ours", strength: float | None = None) -> None:
-        self.name, self.path = name, Path(path)
+    def __init__(self, path: Path | None = None, name: str = "ours", strength: float | None = None) -> None:
+        """``path`` None: the shipped model; ``strength`` None: the CLI's default attenuation limit."""
+        from desktop_gan.core.params import EnhanceParams
+        from desktop_gan.runtime.enhancer import StreamingEnhancer, default_model_path
+
+        self.name, self.path = name, Path(path) if path else default_model_path()
         if not self.path.exists():
             raise Unavailable(f"missing: {self._rel(self.path)} not found (not trained/exported yet)")
-        from desktop_gan.core.params import EnhanceParams
-        from desktop_gan.runtime.enhancer import StreamingEnhancer
 
         cli = cli_defaults()
         try:
@@ -245,7 +247,10 @@ class Ours(System):
 
 def cli_defaults() -> dict:
     """The ``desktop-gan enhance`` defaults (strength, mix, stereo), read from its parser."""
-    defaults = {"strength": 50.0, "mix": 1.0, "stereo": "mid"}
+    from desktop_gan.core.params import EnhanceParams
+
+    p = EnhanceParams()
+    defaults = {"strength": p.strength_db, "mix": p.mix, "stereo": "mid"}
     try:
         from desktop_gan.commands import enhance
     except ImportError:
@@ -423,7 +428,7 @@ def _table(rows: list) -> None:
 
 def build_systems(args) -> list:
     makers = [("unprocessed", Unprocessed), ("rnnoise", RNNoise), ("deepfilternet3", DeepFilterNet3),
-              ("gtcrn", GTCRN), ("ours", lambda: Ours(ROOT / "resources" / "models" / "enhancer.safetensors"))]
+              ("gtcrn", GTCRN), ("ours", Ours)]
     for spec in args.model or []:  # PATH or NAME=PATH
         label, _, path = spec.rpartition("=")
         p = Path(path)
@@ -431,8 +436,7 @@ def build_systems(args) -> list:
         makers.append((label, lambda p=p, label=label: Ours(p, label)))
     for db in args.strength or []:  # the shipped model at another attenuation limit than the default
         label = f"ours:{db:g}dB"
-        makers.append((label, lambda db=db, label=label: Ours(ROOT / "resources" / "models" / "enhancer.safetensors",
-                                                             label, db)))
+        makers.append((label, lambda db=db, label=label: Ours(None, label, db)))
     wanted = set(args.systems.split(",")) if args.systems else None
     out = []
     for name, make in makers:

@@ -31,10 +31,10 @@ from __future__ import annotations
 
 import argparse
 import json
-from dataclasses import dataclass
 import shutil
 import subprocess
 import tempfile
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
