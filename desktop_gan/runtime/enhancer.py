@@ -136,20 +136,30 @@ class _Core:
         self._state = self.m.initial_state(self.streams)
 
     def process(self, x: np.ndarray, floor: float) -> np.ndarray:
+        """The live worker calls this with one hop or less, so one frame per call is the common case;
+        it skips the index arithmetic, the frame loop and the channel mean that several frames or
+        channels need. Each numpy call saved counts: after the worker's sleep the first calls run
+        tens of times slower than warm ones (benchmarks/RESULTS.md, stop 14)."""
         w, h = self.m.win, self.m.hop
         buf = np.concatenate([self._in, x])
         t = (len(buf) - (w - h)) // h
         outs = [self._out]
         if t > 0:
-            idx = np.arange(t)[:, None] * h + np.arange(w)[None, :]
-            spec = np.fft.rfft(buf[idx] * self.window[None, :, None], axis=1).transpose(0, 2, 1)  # (t, ch, bins)
-            feat = spec.mean(axis=1, keepdims=True) if self.link == "mid" else spec
-            gains = self.m.gains(feat, self._state, floor)
+            frames = buf[None, :w] if t == 1 else buf[np.arange(t)[:, None] * h + np.arange(w)[None, :]]
+            spec = np.fft.rfft(frames * self.window[None, :, None], axis=1).transpose(0, 2, 1)  # (t, ch, bins)
+            feat = spec.mean(axis=1, keepdims=True) if self.link == "mid" and self.ch > 1 else spec
+            if t == 1:
+                gains = self.m.step(feat[0], self._state, floor)[None]
+            else:
+                gains = self.m.gains(feat, self._state, floor)
             y = np.fft.irfft(spec * gains, n=w, axis=-1).transpose(0, 2, 1) * self.window[None, :, None]
-            acc = np.zeros(((t - 1) * h + w, self.ch), np.float32)
-            acc[:w] = self._ola
-            for k in range(t):  # overlap-add
-                acc[k * h:k * h + w] += y[k]
+            if t == 1:
+                acc = self._ola + y[0]
+            else:
+                acc = np.zeros(((t - 1) * h + w, self.ch), np.float32)
+                acc[:w] = self._ola
+                for k in range(t):  # overlap-add
+                    acc[k * h:k * h + w] += y[k]
             outs.append(acc[:t * h])
             self._ola = np.concatenate([acc[t * h:], np.zeros((h, self.ch), np.float32)])
             self._in = buf[t * h:]
