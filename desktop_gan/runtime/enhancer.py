@@ -86,6 +86,8 @@ class BandGainModel:
     def gains(self, spec: np.ndarray, state, floor: float) -> np.ndarray:
         """Frames spec (t, streams, bins) complex -> gains (t, streams, bins), none below ``floor``;
         updates state. Frame by frame, so a frame's result never depends on how many came with it."""
+        if len(spec) == 1:  # the live worker's call: no list and stack
+            return self.step(spec[0], state, floor)[None]
         return np.stack([self.step(frame, state, floor) for frame in spec])
 
     def step(self, spec: np.ndarray, state, floor: float) -> np.ndarray:
@@ -137,8 +139,8 @@ class _Core:
 
     def process(self, x: np.ndarray, floor: float) -> np.ndarray:
         """The live worker calls this with one hop or less, so one frame per call is the common case;
-        it skips the index arithmetic, the frame loop and the channel mean that several frames or
-        channels need. Each numpy call saved counts: after the worker's sleep the first calls run
+        it skips the index arithmetic, the overlap-add loop and the channel mean that several frames
+        or channels need. Each numpy call saved counts: after the worker's sleep the first calls run
         tens of times slower than warm ones (benchmarks/RESULTS.md, stop 14)."""
         w, h = self.m.win, self.m.hop
         buf = np.concatenate([self._in, x])
@@ -148,10 +150,7 @@ class _Core:
             frames = buf[None, :w] if t == 1 else buf[np.arange(t)[:, None] * h + np.arange(w)[None, :]]
             spec = np.fft.rfft(frames * self.window[None, :, None], axis=1).transpose(0, 2, 1)  # (t, ch, bins)
             feat = spec.mean(axis=1, keepdims=True) if self.link == "mid" and self.ch > 1 else spec
-            if t == 1:
-                gains = self.m.step(feat[0], self._state, floor)[None]
-            else:
-                gains = self.m.gains(feat, self._state, floor)
+            gains = self.m.gains(feat, self._state, floor)
             y = np.fft.irfft(spec * gains, n=w, axis=-1).transpose(0, 2, 1) * self.window[None, :, None]
             if t == 1:
                 acc = self._ola + y[0]
