@@ -10,12 +10,29 @@ hop of buffering, for a total latency of ``win`` samples (20 ms at 48 kHz with a
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 
 
 def sqrt_hann(win: int) -> np.ndarray:
     n = np.arange(win)
     return np.sqrt(0.5 - 0.5 * np.cos(2 * np.pi * n / win)).astype(np.float32)
+
+
+def dft_tables(win: int) -> tuple[np.ndarray, ...]:
+    """Tables of a two-stage (Cooley-Tukey) DFT of ``win = n1 * n2`` samples, as float32 re/im pairs:
+    ``w1`` (n1, n1) and ``w2`` (n2, n2) are the small DFT matrices, ``tw[b, k1] = exp(-2 pi i b k1 / win)``
+    the twiddles. Sample ``n2 * a + b`` and bin ``k1 + n1 * k2`` are the two stages' indices; n2 is
+    the largest factor up to sqrt(win). Used by ``runtime.frame_kernel``."""
+    n2 = max(d for d in range(1, math.isqrt(win) + 1) if win % d == 0)  # 960: n1 = 32, n2 = 30
+    n1 = win // n2
+    w1 = np.exp(-2j * np.pi * np.outer(np.arange(n1), np.arange(n1)) / n1)
+    w2 = np.exp(-2j * np.pi * np.outer(np.arange(n2), np.arange(n2)) / n2)
+    tw = np.exp(-2j * np.pi * np.outer(np.arange(n2), np.arange(n1)) / win)
+    f = np.float32
+    return (w1.real.astype(f), w1.imag.astype(f), w2.real.astype(f), w2.imag.astype(f),
+            tw.real.astype(f), tw.imag.astype(f))
 
 
 def stft(x: np.ndarray, win: int, hop: int) -> np.ndarray:

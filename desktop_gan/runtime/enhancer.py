@@ -1,15 +1,17 @@
-"""Streaming speech enhancer: ``process(block) -> block`` at any supported rate, in pure numpy.
+"""Streaming speech enhancer: ``process(block) -> block`` at any supported rate (numpy around one
+compiled kernel, ``frame_kernel.run_frames``).
 
 Signal flow for one block at the host rate ``r``::
 
-    x --+--> [resample r->48k] -> STFT -> band gains (GRU, numpy) -> ISTFT -> [48k->r] --> wet
+    x --+--> [resample r->48k] -> STFT -> band gains (GRU) -> ISTFT -> [48k->r] ------> wet
         +--> delay line (latency_samples) ------------------------------------------------> dry
     out = listen(mix * wet + (1 - mix) * dry | residue = dry - that | dry), bypass crossfaded
 
-The model runs frame by frame from the exported weights (no torch at run time). Each stage computes
-each output sample exactly once, when its last input sample has arrived, so the output never
-depends on how the input was split into blocks, and the latency is a fixed integer number of
-samples: one 20 ms window at 48 kHz, plus the resampler's round trip at other rates. Stereo is
+The model runs frame by frame from the exported weights (no torch at run time), all frames of a
+block in one compiled call. Each stage computes each output sample exactly once, when its last input
+sample has arrived, so the output never depends on how the input was split into blocks, and the
+latency is a fixed integer number of samples: one 20 ms window at 48 kHz, plus the resampler's round
+trip at other rates. Stereo is
 either 'mid' (gains computed on the mid signal, applied to both channels: the image stays put) or
 'per-channel' (independent model state per channel). Parameters arrive as a whole ``EnhanceParams``
 object; the attenuation limit floors the gains, so ``strength_db=0`` is transparent.
@@ -21,10 +23,9 @@ import os
 from pathlib import Path
 
 import numpy as np
-from scipy.special import expit, logit
 
 from desktop_gan.core.params import EnhanceParams
-from desktop_gan.dsp.stft import erb_filterbank, sqrt_hann
+from desktop_gan.dsp.stft import dft_tables, erb_filterbank, sqrt_hann
 from desktop_gan.dsp.stream_resample import pair
 from desktop_gan.io.modelfile import ModelFileError, load_model
 
@@ -36,7 +37,8 @@ def default_model_path() -> Path:
 
 
 class BandGainModel:
-    """The generator's per-frame computation in numpy (mirrors ``models.enhancer``)."""
+    """The generator's weights and settings, checked and laid out for ``frame_kernel`` (which mirrors
+    ``models.enhancer``)."""
 
     def __init__(self, tensors: dict[str, np.ndarray], config: dict, name: str = "model") -> None:
         m = config.get("model")
@@ -44,7 +46,7 @@ class BandGainModel:
             self.win, self.hop = int(m["win"]), int(m["hop"])
             self.nb, self.hidden, self.layers = int(m["n_bands"]), int(m["hidden"]), int(m["layers"])
             self.samplerate = int(m["samplerate"])
-            self.alpha, self.init = float(m["norm_alpha"]), float(m["norm_init"])
+            self.alpha, self.init = np.float32(m["norm_alpha"]), float(m["norm_init"])
             self.fine, fine_hidden = int(m.get("fine_bins", 0)), int(m.get("fine_hidden", 0))
         except (TypeError, KeyError, ValueError):
             raise ModelFileError(f"{name}: config lacks the enhancer's model settings") from None
@@ -67,15 +69,19 @@ class BandGainModel:
             if key not in tensors or tuple(tensors[key].shape) != shape:
                 raise ModelFileError(f"{name}: weights do not match the config ({key})")
         t = {k: np.asarray(v, np.float32) for k, v in tensors.items()}
-        self.w_in, self.b_in = t["inp.weight"].T.copy(), t["inp.bias"]
-        self.w_out, self.b_out = t["out.weight"].T.copy(), t["out.bias"]
-        self.gru = [(t[f"gru.weight_ih_l{i}"].T.copy(), t[f"gru.weight_hh_l{i}"].T.copy(),
-                     t[f"gru.bias_ih_l{i}"], t[f"gru.bias_hh_l{i}"]) for i in range(self.layers)]
         if self.fine:
-            self.w_fi, self.b_fi = t["fine_in.weight"].T.copy(), t["fine_in.bias"]
-            self.w_fo, self.b_fo = t["fine_out.weight"].T.copy(), t["fine_out.bias"]
+            fine_w = (t["fine_in.weight"].T.copy(), t["fine_in.bias"], t["fine_out.weight"].T.copy(), t["fine_out.bias"])
+        else:  # the kernel takes arrays of the same ranks either way
+            fine_w = (np.zeros((0, 0), np.float32), np.zeros(0, np.float32), np.zeros((0, 0), np.float32),
+                      np.zeros(0, np.float32))
         pool, interp = erb_filterbank(f, self.samplerate, self.nb)
-        self.pool_t, self.interp = pool.T.copy(), interp
+        gru = [np.ascontiguousarray(np.stack(arrays)) for arrays in zip(*(
+            (t[f"gru.weight_ih_l{i}"].T, t[f"gru.weight_hh_l{i}"].T, t[f"gru.bias_ih_l{i}"], t[f"gru.bias_hh_l{i}"])
+            for i in range(self.layers)))]
+        c32 = np.ascontiguousarray
+        self.weights = tuple(c32(a, np.float32) for a in (
+            pool.T, interp, t["inp.weight"].T, t["inp.bias"], *gru, t["out.weight"].T, t["out.bias"], *fine_w))
+        self.tables = dft_tables(self.win)
         self.params = sum(v.size for v in tensors.values())
 
     def initial_state(self, streams: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -83,51 +89,18 @@ class BandGainModel:
                 np.full((streams, self.nb), self.init, np.float32),
                 np.full((streams, self.fine), self.init, np.float32))
 
-    def gains(self, spec: np.ndarray, state, floor: float) -> np.ndarray:
-        """Frames spec (t, streams, bins) complex -> gains (t, streams, bins), none below ``floor``;
-        updates state. Frame by frame, so a frame's result never depends on how many came with it."""
-        if len(spec) == 1:  # the live worker's call: no list and stack
-            return self.step(spec[0], state, floor)[None]
-        return np.stack([self.step(frame, state, floor) for frame in spec])
-
-    def step(self, spec: np.ndarray, state, floor: float) -> np.ndarray:
-        """One frame: spec (streams, bins) complex -> gains (streams, bins), none below ``floor``;
-        updates state."""
-        h, mean, fmean = state
-        a = self.alpha
-        power = spec.real ** 2 + spec.imag ** 2
-        logp = np.log10(power @ self.pool_t + 1e-10, dtype=np.float32)
-        mean *= a
-        mean += (1 - a) * logp
-        x = np.concatenate([(logp + 6.0) / 3.0, (logp - mean) / 3.0], axis=-1, dtype=np.float32)
-        x = np.maximum(x @ self.w_in + self.b_in, 0.0)
-        hd = self.hidden
-        for i, (wi, wh, bi, bh) in enumerate(self.gru):
-            gi, gh = x @ wi + bi, h[i] @ wh + bh
-            rz = expit(gi[:, :2 * hd] + gh[:, :2 * hd])
-            n = np.tanh(gi[:, 2 * hd:] + rz[:, :hd] * gh[:, 2 * hd:])
-            h[i] = n + rz[:, hd:] * (h[i] - n)
-            x = h[i]
-        gains = np.maximum(expit(x @ self.w_out + self.b_out), floor) @ self.interp
-        k = self.fine
-        if k:
-            logf = np.log10(power[:, :k] + 1e-10, dtype=np.float32)
-            fmean *= a
-            fmean += (1 - a) * logf
-            fx = np.concatenate([x, (logf - fmean) / 3.0], axis=-1, dtype=np.float32)
-            delta = np.maximum(fx @ self.w_fi + self.b_fi, 0.0) @ self.w_fo + self.b_fo
-            low = logit(np.clip(gains[:, :k], 1e-4, 1 - 1e-4))
-            gains[:, :k] = np.maximum(expit(low + delta), floor)
-        return gains.astype(np.float32, copy=False)
-
 
 class _Core:
     """The model at its own rate: any block size in, same size out, latency = one window."""
 
     def __init__(self, model: BandGainModel, channels: int, link: str) -> None:
-        self.m, self.ch, self.link = model, channels, link
-        self.window = sqrt_hann(model.win)
-        self.streams = 1 if link == "mid" else channels
+        # numba's import takes about 0.3 s: only a running enhancer needs it, not a model check
+        from desktop_gan.runtime.frame_kernel import run_frames
+
+        self._run_frames = run_frames
+        self.m, self.ch, self.mid = model, channels, link == "mid"
+        self.window = sqrt_hann(model.win).astype(np.float32)
+        self.streams = 1 if self.mid else channels
         self.reset()
 
     def reset(self) -> None:
@@ -138,33 +111,20 @@ class _Core:
         self._state = self.m.initial_state(self.streams)
 
     def process(self, x: np.ndarray, floor: float) -> np.ndarray:
-        """The live worker calls this with one hop or less, so one frame per call is the common case;
-        it skips the index arithmetic, the overlap-add loop and the channel mean that several frames
-        or channels need. Each numpy call saved counts: after the worker's sleep the first calls run
-        tens of times slower than warm ones (benchmarks/RESULTS.md, stop 14)."""
-        w, h = self.m.win, self.m.hop
+        """All whole frames that have arrived in one compiled call (``frame_kernel.run_frames``)."""
+        m = self.m
+        w, h = m.win, m.hop
         buf = np.concatenate([self._in, x])
         t = (len(buf) - (w - h)) // h
-        outs = [self._out]
         if t > 0:
-            frames = buf[None, :w] if t == 1 else buf[np.arange(t)[:, None] * h + np.arange(w)[None, :]]
-            spec = np.fft.rfft(frames * self.window[None, :, None], axis=1).transpose(0, 2, 1)  # (t, ch, bins)
-            feat = spec.mean(axis=1, keepdims=True) if self.link == "mid" and self.ch > 1 else spec
-            gains = self.m.gains(feat, self._state, floor)
-            y = np.fft.irfft(spec * gains, n=w, axis=-1).transpose(0, 2, 1) * self.window[None, :, None]
-            if t == 1:
-                acc = self._ola + y[0]
-            else:
-                acc = np.zeros(((t - 1) * h + w, self.ch), np.float32)
-                acc[:w] = self._ola
-                for k in range(t):  # overlap-add
-                    acc[k * h:k * h + w] += y[k]
-            outs.append(acc[:t * h])
-            self._ola = np.concatenate([acc[t * h:], np.zeros((h, self.ch), np.float32)])
+            y = np.empty((t * h, self.ch), np.float32)
+            self._run_frames(buf, t, h, self.window, self._ola, y, self.mid, *self._state, m.alpha, np.float32(floor),
+                       m.weights, m.tables)
+            out = np.concatenate([self._out, y])
             self._in = buf[t * h:]
         else:
+            out = self._out
             self._in = buf
-        out = np.concatenate(outs)
         self._out = out[len(x):]
         return out[: len(x)]
 

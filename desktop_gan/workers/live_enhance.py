@@ -233,6 +233,10 @@ class LiveEnhancer:
         block = np.zeros((hop, tap.channels), np.float32)
         self._hist = np.zeros((enh.latency_samples, tap.channels), np.float32)  # last input frames
         try:
+            # The first call loads the compiled frame kernel (prepare_runtime, normally done at app start);
+            # made here, untimed, so it never counts as a block. A late start plays the dry fallback.
+            enh.process(block)
+            enh.reset()
             if self.margin:
                 tap.output_ring.write(np.zeros((self.margin, tap.channels), np.float32))
             while not self._stop.is_set() and getattr(tap, "attached", True):
@@ -332,14 +336,25 @@ def enhance_offline(audio: np.ndarray, samplerate: int, model_path: str | Path |
     return y[:, 0].copy() if mono else y
 
 
-def check_model(model_path: str | Path | None) -> str | None:
-    """None when the model loads and runs; otherwise the message to show (ModelFileError's text)."""
-    from desktop_gan.io.modelfile import ModelFileError
-    from desktop_gan.runtime.enhancer import StreamingEnhancer
+def prepare_runtime() -> None:
+    """A job for app start: load the enhancer's compiled frame kernel (numba's import and its cache,
+    about 0.5 s; a first-ever compile takes seconds) on a worker thread, so neither the UI nor the
+    live worker waits for it later."""
+    from desktop_gan.runtime.frame_kernel import prepare
 
+    prepare()
+
+
+def check_model(model_path: str | Path | None) -> str | None:
+    """None when the model loads and its weights fit its config; otherwise the message to show
+    (ModelFileError's text). Cheap enough for the UI thread: it does not run the model."""
+    from desktop_gan.io.modelfile import ModelFileError, load_model
+    from desktop_gan.runtime.enhancer import BandGainModel, default_model_path
+
+    path = Path(model_path) if model_path is not None else default_model_path()
     try:
-        enh = StreamingEnhancer(model_path, samplerate=48000, channels=1)
-        enh.process(np.zeros(enh.model.hop, np.float32))
+        tensors, config = load_model(path, kind="enhancer")
+        BandGainModel(tensors, config, path.name)
     except ModelFileError as exc:
         return str(exc)
     except (OSError, ValueError, KeyError, TypeError) as exc:

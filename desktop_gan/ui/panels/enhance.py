@@ -25,7 +25,7 @@ from PySide6.QtWidgets import (QApplication, QComboBox, QFrame, QGridLayout, QHB
 from desktop_gan.core.params import EnhanceParams
 from desktop_gan.io.paths import model_dirs as default_model_dirs
 from desktop_gan.workers.live_enhance import (LiveEnhancer, check_model, enhance_offline, find_enhancer_models,
-                                              model_factory)
+                                              model_factory, prepare_runtime)
 
 LISTEN_MODES = (("Enhanced", "enhanced"), ("Residue (what was removed)", "residue"))
 STATS_INTERVAL_MS = 200
@@ -67,6 +67,7 @@ class EnhancePanel(QWidget):
         self.jobs.finished.connect(self._on_job_finished)
         self.jobs.failed.connect(self._on_job_failed)
         self.jobs.cancelled.connect(self._on_job_cancelled)
+        self.jobs.submit(prepare_runtime)  # the compiled kernel is ready before Live is pressed
         self._model_dirs = model_dirs
         self.live: LiveEnhancer | None = None
         self._live_engine = None
