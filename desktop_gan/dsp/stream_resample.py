@@ -1,4 +1,4 @@
-"""A streaming rational resampler (polyphase FIR, numpy) with an exact, integer round-trip delay.
+"""A streaming rational resampler (polyphase FIR; its loop compiled, ``polyphase_kernel``) with an exact, integer round-trip delay.
 
 ``pair(rate_in, rate_model)`` returns an up and a down resampler sharing one low-pass prototype at the
 common rate ``rate_in * L``. Its length is ``K*L + 1`` taps, so the two filters together delay the
@@ -24,8 +24,12 @@ class PolyphaseResampler:
         k = int(np.ceil(len(taps) / up))
         h = np.zeros(k * up, np.float64)
         h[: len(taps)] = taps * up
-        self.phases = h.reshape(k, up).T.astype(np.float32)  # phases[p, j] = h[p + j*up]
+        self.phases = np.ascontiguousarray(h.reshape(k, up).T, np.float32)  # phases[p, j] = h[p + j*up]
         self.k = k
+        # numba's import takes about 0.3 s: only a running resampler needs it
+        from desktop_gan.dsp.polyphase_kernel import polyphase
+
+        self._polyphase = polyphase
         self.reset()
 
     def reset(self) -> None:
@@ -42,39 +46,11 @@ class PolyphaseResampler:
         buf = np.concatenate([self._hist, x])
         n_total = self._n_in + len(x)
         m_end = (n_total * self.up - 1) // self.down + 1 if n_total > 0 else 0
-        m = np.arange(self._m_out, m_end)
-        pos = m * self.down
-        i = pos // self.up
-        p = pos % self.up
-        base = i - (self._n_in - (self.k - 1))  # index of input sample i inside buf
-        if not len(m):
-            y = np.zeros((0, x.shape[1]), np.float32)
-        elif self.up <= 4:
-            y = self._by_phase(buf, m, base, p)
-        else:
-            idx = base[:, None] - np.arange(self.k)[None, :]
-            ph = self.phases[p]
-            y = np.stack([np.einsum("mk,mk->m", buf[:, c][idx], ph) for c in range(buf.shape[1])], axis=1)
+        y = np.empty((max(0, m_end - self._m_out), x.shape[1]), np.float32)
+        if len(y):
+            self._polyphase(buf, self.phases, self._m_out, m_end, self._n_in, self.up, self.down, y)
         self._hist = buf[len(buf) - (self.k - 1):] if self.k > 1 else buf[:0]
         self._n_in, self._m_out = n_total, m_end
-        return y.astype(np.float32)
-
-    def _by_phase(self, buf: np.ndarray, m: np.ndarray, base: np.ndarray, p: np.ndarray) -> np.ndarray:
-        """Few phases (2x, 3x up or down): the outputs of one phase read input windows at a fixed
-        stride, so they are strided views of the buffer instead of gathered copies. Each output is
-        the same length-k sum in the same order as on the general path, whatever the block."""
-        from numpy.lib.stride_tricks import sliding_window_view
-
-        y = np.empty((len(m), buf.shape[1]), np.float32)
-        rev = self.phases[:, ::-1]
-        for c in range(buf.shape[1]):
-            win = sliding_window_view(np.ascontiguousarray(buf[:, c]), self.k)  # win[j] = buf[j:j+k]
-            for first in range(min(self.up, len(m))):
-                rows = slice(first, None, self.up)  # every up-th output has the same phase
-                starts = base[rows] - (self.k - 1)
-                step = int(starts[1] - starts[0]) if len(starts) > 1 else 1
-                w = win[starts[0]: starts[-1] + 1: step]
-                y[rows, c] = np.einsum("mk,k->m", w, rev[p[first]])
         return y
 
 

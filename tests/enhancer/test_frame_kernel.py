@@ -34,9 +34,13 @@ def test_prepare_compiles_what_the_runtime_calls():
     """prepare() (the app-start job) leaves nothing to compile for a real enhancer's first block."""
     from desktop_gan.runtime.enhancer import StreamingEnhancer
 
+    from desktop_gan.dsp.polyphase_kernel import polyphase
+
     frame_kernel.prepare()
-    before = list(frame_kernel.run_frames.signatures)
-    for channels, stereo in ((1, "mid"), (2, "mid"), (2, "per-channel")):
-        enh = StreamingEnhancer(None, 48000, channels, stereo)
-        enh.process(np.zeros((480, channels), np.float32))
-    assert frame_kernel.run_frames.signatures == before and len(before) == 1
+    before = list(frame_kernel.run_frames.signatures), list(polyphase.signatures)
+    for rate, channels, stereo in ((48000, 1, "mid"), (48000, 2, "mid"), (48000, 2, "per-channel"), (44100, 1, "mid"),
+                                   (16000, 2, "mid")):
+        enh = StreamingEnhancer(None, rate, channels, stereo)
+        enh.process(np.zeros((rate // 100, channels), np.float32))
+    assert (list(frame_kernel.run_frames.signatures), list(polyphase.signatures)) == before
+    assert len(before[0]) == len(before[1]) == 1
