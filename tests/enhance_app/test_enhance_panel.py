@@ -92,12 +92,14 @@ def test_cancel_stops_the_job_and_keeps_the_original(panel, qtbot):
     panel.set_source(x, SR, "long.wav")
     fired = []
     panel.take_ready.connect(lambda *a: fired.append(a))
-    with qtbot.waitSignal(panel.jobs.progress, timeout=20000):
+    # The first blocker must outlive the second wait: progress events already queued when it
+    # disconnected are still delivered to its slot, and PySide crashes if the blocker is gone by then.
+    with qtbot.waitSignal(panel.jobs.progress, timeout=20000) as started:
         job = panel.enhance_take()
     assert job is not None and panel.cancel_button.isEnabled()
     with qtbot.waitSignal(panel.jobs.cancelled, timeout=20000) as sig:
         qtbot.mouseClick(panel.cancel_button, Qt.MouseButton.LeftButton)
-    assert sig.args == [job]
+    assert started.signal_triggered and sig.args == [job]
     assert "cancelled" in panel.message.lower()
     assert not fired and panel.enhanced is None and panel.enhance_button.isEnabled()
     np.testing.assert_array_equal(x, original)

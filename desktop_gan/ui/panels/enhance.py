@@ -67,7 +67,7 @@ class EnhancePanel(QWidget):
         self.jobs.finished.connect(self._on_job_finished)
         self.jobs.failed.connect(self._on_job_failed)
         self.jobs.cancelled.connect(self._on_job_cancelled)
-        self.jobs.submit(prepare_runtime)  # the compiled kernel is ready before Live is pressed
+        self.jobs.jobs.submit(prepare_runtime)  # the compiled kernel is ready before Live is pressed
         self._model_dirs = model_dirs
         self.live: LiveEnhancer | None = None
         self._live_engine = None
