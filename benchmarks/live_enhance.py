@@ -75,9 +75,10 @@ def _run(args) -> int:
 
     from desktop_gan.audio.engine import AudioEngine
     from desktop_gan.core.params import AudioConfig, EnhanceParams
-    from desktop_gan.workers.live_enhance import LiveEnhancer, model_factory
+    from desktop_gan.workers.live_enhance import LiveEnhancer, model_factory, prepare_runtime
 
     sr = args.rate
+    prepare_runtime()  # as the Enhance panel does when it is built (loads the compiled kernel)
     eng = AudioEngine(AudioConfig(samplerate=sr, channels_in=args.channels, channels_out=2, latency=args.latency))
     eng.start()
     rng = np.random.default_rng(0)

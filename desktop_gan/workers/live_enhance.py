@@ -85,7 +85,7 @@ class LiveStats:
     total_latency_s: float  # input -> output: stream latencies + engine cushion + added
     underruns: int  # engine: PortAudio under/overflows
     monitor_underruns: int  # engine: output blocks that fell back to dry
-    recoveries: int  # times the worker dropped a backlog and re-primed
+    recoveries: int  # times the worker fell behind, dropped a backlog and re-primed
     attached: bool  # False once the engine stopped feeding the tap (detach, restart): start again
     processed_frames: int
     error: str | None
@@ -118,6 +118,7 @@ class LiveEnhancer:
         self._rec_from = 0  # first output-ring index the enhanced take keeps
         self._rec_until: int | None = None  # output-ring index where the enhanced take ends
         self._rec_done = threading.Event()
+        self._ready = threading.Event()  # set once the worker has warmed up and entered its loop
 
     # -- lifecycle (UI thread) -------------------------------------------------------------------
     @property
@@ -141,9 +142,14 @@ class LiveEnhancer:
         self._recoveries = self._processed = 0
         self._error = None
         self._stop.clear()
+        self._ready.clear()
         self.tap = self.engine.attach_processor(self.attach_latency)
         self._thread = threading.Thread(target=self._run, name="desktop_gan-live-enhance", daemon=False)
         self._thread.start()
+
+    def wait_ready(self, timeout: float | None = None) -> bool:
+        """Wait until the worker has loaded the enhancer's compiled code and entered its loop."""
+        return self._ready.wait(timeout)
 
     def stop(self) -> None:
         """Stop the thread (joined), detach from the engine, finish an enhanced take in progress."""
@@ -233,12 +239,17 @@ class LiveEnhancer:
         block = np.zeros((hop, tap.channels), np.float32)
         self._hist = np.zeros((enh.latency_samples, tap.channels), np.float32)  # last input frames
         try:
-            # The first call loads the compiled frame kernel (prepare_runtime, normally done at app start);
-            # made here, untimed, so it never counts as a block. A late start plays the dry fallback.
+            # The first call loads the compiled frame kernel (prepare_runtime, normally done when the
+            # panel is built); made here, untimed, so it never counts as a block. If that took long
+            # (Live pressed at once, or the first compile ever), the engine has played the dry fallback
+            # meanwhile and the input that came is skipped as in a recovery, not counted as one.
             enh.process(block)
             enh.reset()
             if self.margin:
                 tap.output_ring.write(np.zeros((self.margin, tap.channels), np.float32))
+            if tap.input_ring.available > backlog_limit:
+                self._recover(tap, enh, tap.input_ring.available, count=False)
+            self._ready.set()
             while not self._stop.is_set() and getattr(tap, "attached", True):
                 avail = tap.input_ring.available
                 if avail > backlog_limit:
@@ -284,14 +295,14 @@ class LiveEnhancer:
         if lat:
             self._hist = np.concatenate([self._hist, x])[-lat:]
 
-    def _recover(self, tap, enh, avail: int) -> None:
+    def _recover(self, tap, enh, avail: int, count: bool = True) -> None:
         """Fell behind: skip the backlog, reset the enhancer and re-prime it with the last frames.
 
         The skipped stretch is written as the input delayed by the enhancer latency (what the dry
         fallback plays at those slots), so indices stay aligned and a slot that is still due plays
         dry audio rather than silence; the enhanced take gets the same dry stretch.
         """
-        self._recoveries += 1
+        self._recoveries += count
         dropped = tap.input_ring.read(avail)
         lat = len(self._hist)
         delayed = np.concatenate([self._hist, dropped])[:avail]

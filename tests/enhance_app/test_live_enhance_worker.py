@@ -12,7 +12,7 @@ import soundfile as sf
 from desktop_gan.core.params import AudioConfig, EnhanceParams
 from desktop_gan.core.ringbuffer import RingBuffer
 from desktop_gan.runtime.enhancer import StreamingEnhancer
-from desktop_gan.workers.live_enhance import LiveEnhancer, enhance_offline, model_factory
+from desktop_gan.workers.live_enhance import LiveEnhancer, enhance_offline, model_factory, prepare_runtime
 
 SR = 48000
 THREAD = "desktop_gan-live-enhance"
@@ -61,6 +61,7 @@ def _wait_frames(live: LiveEnhancer, frames: int, timeout: float = 10.0) -> None
 def engine(pulse_server):
     from desktop_gan.audio.engine import AudioEngine
 
+    prepare_runtime()  # as the Enhance panel does when it is built: the compiled kernel is loaded
     eng = AudioEngine(AudioConfig(samplerate=SR, channels_in=1, channels_out=2, latency="high"))
     eng.start()
     eng.player.load(_test_signal(6.0), SR)  # something non-silent comes back through the loopback
@@ -164,6 +165,7 @@ def test_recovers_from_a_backlog_and_keeps_indices_aligned():
     live = LiveEnhancer(eng, model_factory(), max_backlog_s=0.1)
     live.start()
     try:
+        assert live.wait_ready(30)
         x = _test_signal(0.5)
         eng.tap.input_ring.write(x)  # 0.5 s at once: more than the worker may fall behind
         deadline = time.monotonic() + 5
@@ -187,6 +189,42 @@ def test_recovers_from_a_backlog_and_keeps_indices_aligned():
     finally:
         live.stop()
     assert eng.detached == 1 and not live.running
+
+
+class _SlowFirstCall:
+    """An enhancer whose first block takes 0.4 s, as when the compiled kernel is still loading."""
+
+    def __init__(self, enh) -> None:
+        self._enh, self._first = enh, True
+
+    def process(self, x):
+        if self._first:
+            self._first = False
+            time.sleep(0.4)
+        return self._enh.process(x)
+
+    def __getattr__(self, name):
+        return getattr(self._enh, name)
+
+
+def test_a_slow_first_block_is_skipped_not_counted_as_a_recovery():
+    eng = _FakeEngine()
+    live = LiveEnhancer(eng, lambda sr, ch: _SlowFirstCall(model_factory()(sr, ch)), max_backlog_s=0.1)
+    live.start()
+    try:
+        x = _test_signal(0.3)
+        eng.tap.input_ring.write(x)  # arrives while the worker is still in its first call
+        assert live.wait_ready(10)
+        m, lat = live.margin, live.enhancer.latency_samples
+        assert live.stats().recoveries == 0
+        assert eng.tap.output_ring._written - m == eng.tap.input_ring._read == len(x)
+        out = eng.tap.output_ring.read(m + len(x))  # the skipped start plays the dry content, aligned
+        np.testing.assert_array_equal(out[m + lat:], x[:len(x) - lat])
+        eng.tap.input_ring.write(x[: live.hop * 2])  # then it enhances as usual
+        _wait_frames(live, live.hop * 2)
+        assert live.stats().recoveries == 0
+    finally:
+        live.stop()
 
 
 def test_worker_ends_when_the_engine_detaches_its_tap():
