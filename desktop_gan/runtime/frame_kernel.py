@@ -252,9 +252,9 @@ def run_frames(buf, frames, hop, window, ola, out, mid, h, mean, fmean, alpha, f
 
 def prepare() -> None:
     """Compile :func:`run_frames` and the resampler's loop (or load them from numba's on-disk cache)
-    by running them once on tiny inputs with the runtime's argument types. The first call in a process takes about 0.2 s with
-    the cache and several seconds without; callers run this on a worker thread ahead of time so
-    neither the UI nor the live worker waits for it. Idempotent."""
+    by running them once on tiny inputs with the runtime's argument types. The first call in a
+    process takes about 0.3 s with the cache and about 10 s without; callers run this on a worker
+    thread ahead of time so neither the UI nor the live worker waits for it. Idempotent."""
     win, hop, nb, hd = 8, 4, 2, 2
     f32 = np.float32
     z = np.zeros
