@@ -1,4 +1,5 @@
-"""A streaming rational resampler (polyphase FIR; its loop compiled, ``polyphase_kernel``) with an exact, integer round-trip delay.
+"""A streaming rational resampler (polyphase FIR, its loop compiled in ``polyphase_kernel``) with an
+exact, integer round-trip delay.
 
 ``pair(rate_in, rate_model)`` returns an up and a down resampler sharing one low-pass prototype at the
 common rate ``rate_in * L``. Its length is ``K*L + 1`` taps, so the two filters together delay the
