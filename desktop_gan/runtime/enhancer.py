@@ -70,16 +70,15 @@ class BandGainModel:
                 raise ModelFileError(f"{name}: weights do not match the config ({key})")
         t = {k: np.asarray(v, np.float32) for k, v in tensors.items()}
         if self.fine:
-            fine_w = (t["fine_in.weight"].T.copy(), t["fine_in.bias"], t["fine_out.weight"].T.copy(), t["fine_out.bias"])
+            fine_w = (t["fine_in.weight"].T, t["fine_in.bias"], t["fine_out.weight"].T, t["fine_out.bias"])
         else:  # the kernel takes arrays of the same ranks either way
-            fine_w = (np.zeros((0, 0), np.float32), np.zeros(0, np.float32), np.zeros((0, 0), np.float32),
-                      np.zeros(0, np.float32))
+            fine_w = (np.zeros((0, 0)), np.zeros(0), np.zeros((0, 0)), np.zeros(0))
+        gru = [np.stack([t[f"gru.{name}_l{i}"].T for i in range(self.layers)])  # (layers, in, out) / (layers, out)
+               for name in ("weight_ih", "weight_hh", "bias_ih", "bias_hh")]
         pool, interp = erb_filterbank(f, self.samplerate, self.nb)
-        gru = [np.ascontiguousarray(np.stack(arrays)) for arrays in zip(*(
-            (t[f"gru.weight_ih_l{i}"].T, t[f"gru.weight_hh_l{i}"].T, t[f"gru.bias_ih_l{i}"], t[f"gru.bias_hh_l{i}"])
-            for i in range(self.layers)))]
-        c32 = np.ascontiguousarray
-        self.weights = tuple(c32(a, np.float32) for a in (
+        # kernel order: pool (bins, bands), interp, input layer, GRU (ih, hh weights; ih, hh biases),
+        # output layer, fine head; every matrix as (inputs, outputs), float32, C order
+        self.weights = tuple(np.ascontiguousarray(a, np.float32) for a in (
             pool.T, interp, t["inp.weight"].T, t["inp.bias"], *gru, t["out.weight"].T, t["out.bias"], *fine_w))
         self.tables = dft_tables(self.win)
         self.params = sum(v.size for v in tensors.values())
