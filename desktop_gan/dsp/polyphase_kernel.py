@@ -12,7 +12,7 @@ import numpy as np
 from numba import njit
 
 
-@njit(cache=True, fastmath={"reassoc", "contract"})
+@njit(cache=True, fastmath={"reassoc", "contract"}, nogil=True)  # the audio callbacks need the GIL meanwhile
 def polyphase(buf, phases, m0, m1, n_in, up, down, out):
     """Outputs ``m0 .. m1-1`` of a resampler by ``up/down`` into ``out`` (m1 - m0, channels).
 

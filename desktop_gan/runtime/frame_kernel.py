@@ -181,7 +181,7 @@ def _model_step(re, im, h, mean, fmean, alpha, floor, weights, gains, power):
             gains[k] = max(_sigmoid(low + delta[k]), floor)
 
 
-@njit(cache=True, fastmath=_FAST)
+@njit(cache=True, fastmath=_FAST, nogil=True)  # the audio callbacks need the GIL meanwhile
 def run_frames(buf, frames, hop, window, ola, out, mid, h, mean, fmean, alpha, floor, weights, tables):
     """``frames`` frames of ``buf`` (samples, channels) -> ``out`` (frames * hop, channels).
 
