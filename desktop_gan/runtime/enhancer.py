@@ -11,10 +11,10 @@ The model runs frame by frame from the exported weights (no torch at run time), 
 block in one compiled call. Each stage computes each output sample exactly once, when its last input
 sample has arrived, so the output never depends on how the input was split into blocks, and the
 latency is a fixed integer number of samples: one 20 ms window at 48 kHz, plus the resampler's round
-trip at other rates. Stereo is
-either 'mid' (gains computed on the mid signal, applied to both channels: the image stays put) or
-'per-channel' (independent model state per channel). Parameters arrive as a whole ``EnhanceParams``
-object; the attenuation limit floors the gains, so ``strength_db=0`` is transparent.
+trip at other rates. Stereo is either 'mid' (gains computed on the mid signal, applied to both
+channels: the image stays put) or 'per-channel' (independent model state per channel). Parameters
+arrive as a whole ``EnhanceParams`` object; the attenuation limit floors the gains, so
+``strength_db=0`` is transparent.
 """
 
 from __future__ import annotations
@@ -98,7 +98,7 @@ class _Core:
 
         self._run_frames = run_frames
         self.m, self.ch, self.mid = model, channels, link == "mid"
-        self.window = sqrt_hann(model.win).astype(np.float32)
+        self.window = sqrt_hann(model.win)  # float32
         self.streams = 1 if self.mid else channels
         self.reset()
 
@@ -117,8 +117,8 @@ class _Core:
         t = (len(buf) - (w - h)) // h
         if t > 0:
             y = np.empty((t * h, self.ch), np.float32)
-            self._run_frames(buf, t, h, self.window, self._ola, y, self.mid, *self._state, m.alpha, np.float32(floor),
-                       m.weights, m.tables)
+            self._run_frames(buf, t, h, self.window, self._ola, y, self.mid, *self._state, m.alpha,
+                             np.float32(floor), m.weights, m.tables)
             out = np.concatenate([self._out, y])
             self._in = buf[t * h:]
         else:

@@ -22,8 +22,6 @@ import math
 import numpy as np
 from numba import njit
 
-from desktop_gan.dsp.polyphase_kernel import polyphase
-from desktop_gan.dsp.stft import dft_tables
 
 # Reassociation lets the compiler vectorise the dot products; no approximate functions, no NaN tricks.
 _FAST = {"reassoc", "contract", "nsz"}
@@ -249,18 +247,3 @@ def run_frames(buf, frames, hop, window, ola, out, mid, h, mean, fmean, alpha, f
             for k in range(win - hop, win):
                 ola[k, c] = 0.0
 
-
-def prepare() -> None:
-    """Compile :func:`run_frames` and the resampler's loop (or load them from numba's on-disk cache)
-    by running them once on tiny inputs with the runtime's argument types. The first call in a
-    process takes about 0.3 s with the cache and about 10 s without; callers run this on a worker
-    thread ahead of time so neither the UI nor the live worker waits for it. Idempotent."""
-    win, hop, nb, hd = 8, 4, 2, 2
-    f32 = np.float32
-    z = np.zeros
-    weights = (z((win // 2 + 1, nb), f32), z((nb, win // 2 + 1), f32), z((2 * nb, hd), f32), z(hd, f32),
-               z((1, hd, 3 * hd), f32), z((1, hd, 3 * hd), f32), z((1, 3 * hd), f32), z((1, 3 * hd), f32),
-               z((hd, nb), f32), z(nb, f32), z((0, 0), f32), z(0, f32), z((0, 0), f32), z(0, f32))
-    run_frames(z((win, 1), f32), 1, hop, z(win, f32), z((win, 1), f32), z((hop, 1), f32), True,
-               z((1, 1, hd), f32), z((1, nb), f32), z((1, 0), f32), f32(0.9), f32(0.0), weights, dft_tables(win))
-    polyphase(z((4, 1), f32), z((2, 2), f32), 0, 1, 3, 2, 1, z((1, 1), f32))  # the resampler's loop

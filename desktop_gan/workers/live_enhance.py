@@ -348,12 +348,13 @@ def enhance_offline(audio: np.ndarray, samplerate: int, model_path: str | Path |
 
 
 def prepare_runtime() -> None:
-    """A job for app start: load the enhancer's compiled frame kernel (numba's import and its cache,
-    about 0.5 s; a first-ever compile takes seconds) on a worker thread, so neither the UI nor the
-    live worker waits for it later."""
-    from desktop_gan.runtime.frame_kernel import prepare
+    """A job for app start: load the enhancer's compiled code (numba's import and its on-disk cache,
+    about 0.5 s; the first compile on a machine about 10 s) on a worker thread, so neither the UI nor
+    the live worker waits for it later. One block through the shipped model at 44.1 kHz calls the
+    frame kernel and both resampler loops with the argument types every enhancer uses. Idempotent."""
+    from desktop_gan.runtime.enhancer import StreamingEnhancer
 
-    prepare()
+    StreamingEnhancer(None, samplerate=44100, channels=1).process(np.zeros(441, np.float32))
 
 
 def check_model(model_path: str | Path | None) -> str | None:

@@ -31,12 +31,12 @@ def test_two_stage_dft_equals_numpy(win):
 
 
 def test_prepare_compiles_what_the_runtime_calls():
-    """prepare() (the app-start job) leaves nothing to compile for a real enhancer's first block."""
-    from desktop_gan.runtime.enhancer import StreamingEnhancer
-
+    """prepare_runtime() (the app-start job) leaves nothing to compile for a real enhancer's first block."""
     from desktop_gan.dsp.polyphase_kernel import polyphase
+    from desktop_gan.runtime.enhancer import StreamingEnhancer
+    from desktop_gan.workers.live_enhance import prepare_runtime
 
-    frame_kernel.prepare()
+    prepare_runtime()
     before = list(frame_kernel.run_frames.signatures), list(polyphase.signatures)
     for rate, channels, stereo in ((48000, 1, "mid"), (48000, 2, "mid"), (48000, 2, "per-channel"), (44100, 1, "mid"),
                                    (16000, 2, "mid")):
