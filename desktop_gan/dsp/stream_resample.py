@@ -25,7 +25,8 @@ class PolyphaseResampler:
         k = int(np.ceil(len(taps) / up))
         h = np.zeros(k * up, np.float64)
         h[: len(taps)] = taps * up
-        self.phases = np.ascontiguousarray(h.reshape(k, up).T, np.float32)  # phases[p, j] = h[p + j*up]
+        # taps[p, j] = h[p + (k-1-j)*up]: phase p's coefficients, the oldest input sample's first
+        self.taps = np.ascontiguousarray(h.reshape(k, up).T[:, ::-1], np.float32)
         self.k = k
         # numba's import takes about 0.3 s: only a running resampler needs it
         from desktop_gan.dsp.polyphase_kernel import polyphase
@@ -34,7 +35,7 @@ class PolyphaseResampler:
         self.reset()
 
     def reset(self) -> None:
-        self._hist: np.ndarray | None = None  # last k-1 input samples (frames, channels)
+        self._hist: np.ndarray | None = None  # last k-1 input samples (channels, frames)
         self._n_in = 0
         self._m_out = 0
 
@@ -43,14 +44,14 @@ class PolyphaseResampler:
         if x.ndim == 1:
             x = x[:, None]
         if self._hist is None:
-            self._hist = np.zeros((self.k - 1, x.shape[1]), np.float32)
-        buf = np.concatenate([self._hist, x])
+            self._hist = np.zeros((x.shape[1], self.k - 1), np.float32)
+        buf = np.concatenate([self._hist, x.T], axis=1)  # channels first, C-contiguous
         n_total = self._n_in + len(x)
         m_end = (n_total * self.up - 1) // self.down + 1 if n_total > 0 else 0
         y = np.empty((max(0, m_end - self._m_out), x.shape[1]), np.float32)
         if len(y):
-            self._polyphase(buf, self.phases, self._m_out, m_end, self._n_in, self.up, self.down, y)
-        self._hist = buf[len(buf) - (self.k - 1):] if self.k > 1 else buf[:0]
+            self._polyphase(buf, self.taps, self._m_out, m_end, self._n_in, self.up, self.down, y)
+        self._hist = buf[:, buf.shape[1] - (self.k - 1):]
         self._n_in, self._m_out = n_total, m_end
         return y
 

@@ -14,13 +14,15 @@ which keeps clean speech intact) + LSGAN adversarial + feature matching, and, wi
 noisy inputs and clean speech (measured with the ``pesq`` package each step) and the generator is
 pushed towards clean speech's score; it starts after ``metric_warmup`` steps of this process (the
 discriminator first learns what to say). ``adversarial=False`` trains the same generator without
-any discriminator (the ablation).
+any discriminator (the ablation). ``lr_decay_steps`` > 0 lowers the generator's learning rate along
+half a cosine to 1 % over that many steps (fine-tunes that should settle rather than wander).
 """
 
 from __future__ import annotations
 
 import json
 import time
+from functools import partial
 from pathlib import Path
 from typing import Any, Iterator
 
@@ -31,7 +33,7 @@ from desktop_gan.training.task import EvalResult, Preview
 
 SR = 48000
 CONFIG = {
-    "segment_s": 1.0, "batch": 8, "lr_g": 1e-3, "lr_d": 2e-4, "betas": (0.8, 0.99),
+    "segment_s": 1.0, "batch": 8, "lr_g": 1e-3, "lr_d": 2e-4, "betas": (0.8, 0.99), "lr_decay_steps": 0,
     "adversarial": True, "d_crop_s": 0.5, "lambda_adv": 0.05, "lambda_fm": 0.2,
     "lambda_stft": 1.0, "lambda_mag": 10.0, "lambda_mask": 5.0, "mask_under_weight": 4.0,
     "lambda_metric": 0.0, "metric_warmup": 200, "lr_metric": 5e-4,
@@ -189,6 +191,9 @@ class EnhancerTask:
                 "discriminator": torch.optim.AdamW(modules["discriminator"].parameters(), self.cfg["lr_d"], betas=b)}
         if "metric" in modules:
             opts["discriminator_metric"] = torch.optim.AdamW(modules["metric"].parameters(), self.cfg["lr_metric"], betas=b)
+        if self.cfg["lr_decay_steps"] > 0:
+            opts["generator_schedule"] = torch.optim.lr_scheduler.LambdaLR(
+                opts["generator"], partial(cosine_decay, steps=int(self.cfg["lr_decay_steps"])))
         return opts
 
     def _load(self) -> dict:
@@ -352,6 +357,13 @@ class EnhancerTask:
                          "exported_at": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())},
         }
         save_model(path, gen.export_tensors(), config)
+
+
+def cosine_decay(step: int, steps: int, floor: float = 0.01) -> float:
+    """The generator's learning-rate factor at ``step``: half a cosine from 1 to ``floor`` over
+    ``steps``, then ``floor``."""
+    t = min(step, steps) / steps
+    return floor + (1.0 - floor) * 0.5 * (1.0 + np.cos(np.pi * t))
 
 
 def band_mask_loss(gen, gains, noisy, clean, under_weight: float = 4.0):

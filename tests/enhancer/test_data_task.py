@@ -10,7 +10,7 @@ import pytest
 import soundfile as sf
 
 from desktop_gan.training import speech_data as sd
-from desktop_gan.training.enhancer_task import EnhancerTask, mix
+from desktop_gan.training.enhancer_task import EnhancerTask, cosine_decay, mix
 
 from .conftest import band_energy, si_sdr
 
@@ -102,6 +102,22 @@ def test_task_steps_export_and_runtime_load(tmp_path):
                          model={"hidden": 24, "n_bands": 12})
     with pytest.raises(ValueError, match="m.safetensors: its weights do not fit"):
         wrong.build("cpu")
+
+
+def test_generator_learning_rate_decays_when_asked():
+    assert cosine_decay(0, 100) == 1.0 and cosine_decay(100, 100) == pytest.approx(0.01)
+    assert cosine_decay(50, 100) == pytest.approx(0.505) and cosine_decay(500, 100) == pytest.approx(0.01)
+    plain = EnhancerTask(model={"hidden": 16, "n_bands": 12})
+    assert "generator_schedule" not in plain.optimisers(plain.build("cpu"))
+    task = EnhancerTask(lr_g=1e-3, lr_decay_steps=4, model={"hidden": 16, "n_bands": 12})
+    opts = task.optimisers(task.build("cpu"))
+    lrs = []
+    for _ in range(6):
+        lrs.append(opts["generator"].param_groups[0]["lr"])
+        opts["generator"].step()
+        opts["generator_schedule"].step()
+    assert lrs[0] == pytest.approx(1e-3) and lrs[2] == pytest.approx(5.05e-4) and lrs[4:] == pytest.approx([1e-5, 1e-5])
+    assert opts["discriminator"].param_groups[0]["lr"] == pytest.approx(task.cfg["lr_d"])  # only the generator's
 
 
 @pytest.mark.skipif(not (shutil.which("espeak-ng") or shutil.which("flite")), reason="no speech synthesiser")
