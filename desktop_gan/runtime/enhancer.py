@@ -89,6 +89,19 @@ class BandGainModel:
                 np.full((streams, self.fine), self.init, np.float32))
 
 
+def load_band_gain_model(model: str | os.PathLike | tuple | None) -> tuple[BandGainModel, dict]:
+    """A model file (None: the shipped one) or ``(tensors, config)``, checked against its config and
+    laid out for the kernel, with that config. Raises ``ModelFileError`` for a file that is not one."""
+    if isinstance(model, tuple):
+        tensors, config = model
+        name = "model"
+    else:
+        path = Path(model) if model is not None else default_model_path()
+        tensors, config = load_model(path, kind="enhancer")
+        name = path.name
+    return BandGainModel(tensors, config, name), config
+
+
 class _Core:
     """The model at its own rate: any block size in, same size out, latency = one window."""
 
@@ -133,18 +146,11 @@ class StreamingEnhancer:
 
     def __init__(self, model: str | os.PathLike | tuple | None = None, samplerate: int = 48000,
                  channels: int = 1, stereo: str = "mid", params: EnhanceParams | None = None) -> None:
-        if isinstance(model, tuple):
-            tensors, config = model
-            name = "model"
-        else:
-            path = Path(model) if model is not None else default_model_path()
-            tensors, config = load_model(path, kind="enhancer")
-            name = path.name
+        self.model, config = load_band_gain_model(model)
         if stereo not in ("mid", "per-channel"):
             raise ValueError("stereo must be 'mid' or 'per-channel'")
         if not 1 <= channels <= 8:
             raise ValueError("channels must be 1-8")
-        self.model = BandGainModel(tensors, config, name)
         self.config = config
         self.samplerate, self.channels = int(samplerate), int(channels)
         mr = self.model.samplerate

@@ -360,13 +360,11 @@ def prepare_runtime() -> None:
 def check_model(model_path: str | Path | None) -> str | None:
     """None when the model loads and its weights fit its config; otherwise the message to show
     (ModelFileError's text). Cheap enough for the UI thread: it does not run the model."""
-    from desktop_gan.io.modelfile import ModelFileError, load_model
-    from desktop_gan.runtime.enhancer import BandGainModel, default_model_path
+    from desktop_gan.io.modelfile import ModelFileError
+    from desktop_gan.runtime.enhancer import load_band_gain_model
 
-    path = Path(model_path) if model_path is not None else default_model_path()
     try:
-        tensors, config = load_model(path, kind="enhancer")
-        BandGainModel(tensors, config, path.name)
+        load_band_gain_model(model_path)
     except ModelFileError as exc:
         return str(exc)
     except (OSError, ValueError, KeyError, TypeError) as exc:
