@@ -8,7 +8,9 @@ Design (sized for one CPU thread, live):
   mean-normalised copy (level invariance), and feeds them through ``Linear -> ReLU -> GRU(layers) ->
   Linear -> sigmoid`` to get one gain per band. Gains are spread back to bins with triangular overlap
   and multiply the noisy spectrum. No look-ahead: algorithmic latency = one window (20 ms). At run
-  time the gains are floored by the user's attenuation limit.
+  time the gains are floored by the user's attenuation limit. A trained model can be calibrated
+  after training (``training.calibrate``: one constant added to ``out.bias``, i.e. to every band's
+  gain logit), which changes neither the file format nor the cost.
 * **Fine low band** (``fine_bins`` > 0): band gains cannot pass a voice's harmonics and remove the
   noise between them, because one ERB band holds several harmonics. A second head refines the
   lowest ``fine_bins`` bins (50 Hz apart) one by one: from the GRU's output and each bin's

@@ -16,6 +16,8 @@ pushed towards clean speech's score; it starts after ``metric_warmup`` steps of 
 discriminator first learns what to say). ``adversarial=False`` trains the same generator without
 any discriminator (the ablation). ``lr_decay_steps`` > 0 lowers the generator's learning rate along
 half a cosine to 1 % over that many steps (fine-tunes that should settle rather than wander).
+``speed_prob`` > 0 plays that fraction of the speech crops at a speed drawn from ``speed_range``
+(pitch and formants shift together: more speakers from the same voices; validation items never).
 """
 
 from __future__ import annotations
@@ -38,6 +40,7 @@ CONFIG = {
     "lambda_stft": 1.0, "lambda_mag": 10.0, "lambda_mask": 5.0, "mask_under_weight": 4.0,
     "lambda_metric": 0.0, "metric_warmup": 200, "lr_metric": 5e-4,
     "snr_db": (-5.0, 20.0), "clean_prob": 0.25, "reverb_prob": 0.2, "level_db": (-38.0, -14.0),
+    "speed_prob": 0.0, "speed_range": (0.85, 1.2),
     "val_items": 16, "val_seconds": 3.0, "data_seed": 0,
     "model": {"samplerate": SR, "win": 960, "hop": 480, "n_bands": 40, "hidden": 160, "layers": 2},
 }
@@ -83,12 +86,34 @@ def _rms_db(x: np.ndarray) -> float:
     return 10 * np.log10(np.mean(x.astype(np.float64) ** 2) + 1e-12)
 
 
+SPEED_STEP = 20  # speed factors are multiples of 1/20: resample_poly(up=20, down=20 * factor)
+
+
+def speed_crop(x: np.ndarray, n: int, factor: float, rng: np.random.Generator) -> np.ndarray:
+    """``n`` samples of ``x`` played ``factor`` times faster: pitch and formants move by ``factor``
+    together (a shorter or longer vocal tract, Kaldi-style speed perturbation), so a few recorded
+    voices stand for more speakers. ``factor`` is rounded to a multiple of 1/20."""
+    from scipy.signal import resample_poly
+
+    down = max(1, round(factor * SPEED_STEP))
+    if down == SPEED_STEP:
+        return _crop(x, n, rng)
+    m = int(np.ceil(n * down / SPEED_STEP)) + 64  # source samples for n output samples, plus filter edge
+    y = resample_poly(_crop(x, m, rng).astype(np.float64), SPEED_STEP, down)
+    return y[:n] if len(y) >= n else np.pad(y, (0, n - len(y)))
+
+
 def mix(clean: list, noises: list, rirs: np.ndarray | None, n: int, rng: np.random.Generator,
         cfg: dict) -> tuple[np.ndarray, np.ndarray]:
     """One (noisy, target) pair of ``n`` samples."""
     from scipy.signal import fftconvolve
 
-    s = _crop(clean[int(rng.integers(len(clean)))], n, rng).astype(np.float64)
+    x = clean[int(rng.integers(len(clean)))]
+    if cfg.get("speed_prob", 0.0) > 0 and rng.random() < cfg["speed_prob"]:
+        lo, hi = cfg["speed_range"]
+        s = speed_crop(x, n, lo + rng.random() * (hi - lo), rng).astype(np.float64)
+    else:
+        s = _crop(x, n, rng).astype(np.float64)
     target, wet = s, s
     if rirs is not None and len(rirs) and rng.random() < cfg["reverb_prob"]:
         h = rirs[int(rng.integers(len(rirs)))]
@@ -306,7 +331,7 @@ class EnhancerTask:
         if self._val is None:
             data = self._load()
             rng = np.random.default_rng([self.cfg["data_seed"], 99])
-            cfg = {**self.cfg, "clean_prob": 0.0}
+            cfg = {**self.cfg, "clean_prob": 0.0, "speed_prob": 0.0}  # the recorded voices as they are
             n = int(self.cfg["val_seconds"] * SR)
             self._val = [mix(*data["val"], data["rirs"], n, rng, cfg) for _ in range(self.cfg["val_items"])]
         return self._val

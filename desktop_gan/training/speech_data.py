@@ -362,18 +362,23 @@ def pick_voice(voices: list[tuple[str, str]], rng: np.random.Generator) -> tuple
 
 
 def generate(out: Path, minutes: float = 20.0, seed: int = 0, noise_minutes: float | None = None,
-             rooms: int = 60, log=print) -> dict:
-    """Write ``clean/``, ``noise/``, ``rirs/`` and ``recipe.json`` under ``out``; returns the recipe."""
+             rooms: int = 60, log=print, engines: tuple[str, ...] | None = None) -> dict:
+    """Write ``clean/``, ``noise/``, ``rirs/`` and ``recipe.json`` under ``out``; returns the recipe.
+
+    ``engines`` (e.g. ``("flite", "festival")``) keeps only those synthesisers' voices: a set of
+    recorded-voice speech without espeak-ng's formant voices."""
     out = Path(out)
     for sub in ("clean", "noise", "rirs"):
         (out / sub).mkdir(parents=True, exist_ok=True)
-    voices = available_voices()
+    voices = [v for v in available_voices() if engines is None or v[0] in engines]
     if not voices:
-        raise RuntimeError("no speech synthesiser found (install espeak-ng or flite)")
+        raise RuntimeError(f"no speech synthesiser found for {', '.join(engines or ('espeak-ng', 'flite'))}")
     noise_minutes = minutes / 2 if noise_minutes is None else noise_minutes
     recipe = {"seed": seed, "minutes": minutes, "noise_minutes": noise_minutes, "samplerate": SR,
               "voices": [f"{e}:{v}" for e, v in voices], "voice_sampling": "each voice once, then engine-balanced", "noise_kinds": list(NOISE_KINDS),
               "held_out": HELD_OUT, "soundfont": Path(SOUNDFONT).name}
+    if engines is not None:
+        recipe["engines"] = list(engines)
     with tempfile.TemporaryDirectory() as td:
         tmp = Path(td)
         total, i = 0, 0
@@ -408,8 +413,11 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--minutes", type=float, default=20.0, help="minutes of clean speech")
     ap.add_argument("--noise-minutes", type=float, default=None, help="minutes of noise (default half)")
     ap.add_argument("--seed", type=int, default=0)
+    ap.add_argument("--engines", default=None, help="comma list of synthesisers to use (default all): "
+                    "espeak, flite, festival")
     args = ap.parse_args(argv)
-    generate(Path(args.out), args.minutes, args.seed, args.noise_minutes)
+    engines = tuple(e.strip() for e in args.engines.split(",")) if args.engines else None
+    generate(Path(args.out), args.minutes, args.seed, args.noise_minutes, engines=engines)
     return 0
 
 

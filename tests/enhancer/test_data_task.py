@@ -10,7 +10,7 @@ import pytest
 import soundfile as sf
 
 from desktop_gan.training import speech_data as sd
-from desktop_gan.training.enhancer_task import EnhancerTask, cosine_decay, mix
+from desktop_gan.training.enhancer_task import EnhancerTask, _crop, cosine_decay, mix, speed_crop
 
 from .conftest import band_energy, si_sdr
 
@@ -132,6 +132,40 @@ def test_generate_is_seeded_and_full_band(tmp_path):
     assert rate == 48000
     assert band_energy(speech, 9000, 24000) > 1e-5 * band_energy(speech, 0, 24000)
     assert np.load(tmp_path / "a" / "rirs" / "rirs.npy").shape == (2, 48000)
+
+
+@pytest.mark.skipif(not shutil.which("flite"), reason="flite missing")
+def test_generate_can_keep_only_some_engines(tmp_path):
+    recipe = sd.generate(tmp_path, minutes=0.02, noise_minutes=0.01, seed=5, rooms=1, log=lambda *_: None,
+                         engines=("flite",))
+    assert recipe["engines"] == ["flite"] and recipe["voices"]
+    assert all(v.startswith("flite:") for v in recipe["voices"])
+    with pytest.raises(RuntimeError, match="no speech synthesiser"):
+        sd.generate(tmp_path / "none", minutes=0.02, engines=("no-such-engine",), log=lambda *_: None)
+
+
+def test_speed_crop_shifts_pitch_by_the_factor_and_keeps_the_length():
+    sr = 48000
+    x = np.sin(2 * np.pi * 200 * np.arange(3 * sr) / sr).astype(np.float32)
+    for factor, expect in ((0.85, 170.0), (1.2, 240.0)):
+        y = speed_crop(x, sr, factor, np.random.default_rng(0))
+        spectrum = np.abs(np.fft.rfft(y * np.hanning(sr)))
+        assert len(y) == sr and np.argmax(spectrum) == pytest.approx(expect, abs=1)  # 1 Hz bins
+        assert 10 * np.log10(np.mean(y ** 2) / np.mean(x ** 2)) == pytest.approx(0.0, abs=0.2)
+    a = speed_crop(x, sr, 1.0, np.random.default_rng(3))
+    b = _crop(x, sr, np.random.default_rng(3))
+    assert np.array_equal(a, b)  # factor 1: the plain crop, no filtering
+
+
+def test_mix_speed_perturbation_only_when_asked():
+    rng_a, rng_b = np.random.default_rng(8), np.random.default_rng(8)
+    clean = [np.sin(np.arange(96000) * 0.05).astype(np.float32)]
+    noises = [np.random.default_rng(1).standard_normal(48000).astype(np.float32)]
+    cfg = {"reverb_prob": 0.0, "clean_prob": 1.0, "snr_db": (5.0, 5.0), "level_db": (-20.0, -20.0)}
+    plain = mix(clean, noises, None, 24000, rng_a, cfg)[1]
+    fast = mix(clean, noises, None, 24000, rng_b, {**cfg, "speed_prob": 1.0, "speed_range": (1.2, 1.2)})[1]
+    peak = [np.argmax(np.abs(np.fft.rfft(t))) for t in (plain, fast)]
+    assert peak[1] == pytest.approx(1.2 * peak[0], rel=0.02)
 
 
 def test_voice_draws_balance_the_engines():
