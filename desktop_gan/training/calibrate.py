@@ -52,9 +52,7 @@ def calibrate(src: str | Path, dst: str | Path, offset: float, note: str = "") -
     training["calibration"] = {"logit_offset": float(offset), "note": note, "source_file": Path(src).name,
                                "source_sha256": config.get("sha256"),
                                "calibrated_at": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())}
-    config["training"] = training
-    for key in ("sha256", "tensors", "format_version"):  # save_model writes them afresh
-        config.pop(key, None)
+    config["training"] = training  # save_model writes sha256, tensors and format_version afresh
     return save_model(dst, shift_gain_logits(tensors, offset), config)
 
 

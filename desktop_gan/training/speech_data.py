@@ -368,11 +368,11 @@ def generate(out: Path, minutes: float = 20.0, seed: int = 0, noise_minutes: flo
     ``engines`` (e.g. ``("flite", "festival")``) keeps only those synthesisers' voices: a set of
     recorded-voice speech without espeak-ng's formant voices."""
     out = Path(out)
+    voices = [v for v in available_voices() if engines is None or v[0] in engines]
+    if not voices:  # before anything is written
+        raise RuntimeError(f"no speech synthesiser found for {', '.join(engines or ('espeak-ng', 'flite'))}")
     for sub in ("clean", "noise", "rirs"):
         (out / sub).mkdir(parents=True, exist_ok=True)
-    voices = [v for v in available_voices() if engines is None or v[0] in engines]
-    if not voices:
-        raise RuntimeError(f"no speech synthesiser found for {', '.join(engines or ('espeak-ng', 'flite'))}")
     noise_minutes = minutes / 2 if noise_minutes is None else noise_minutes
     recipe = {"seed": seed, "minutes": minutes, "noise_minutes": noise_minutes, "samplerate": SR,
               "voices": [f"{e}:{v}" for e, v in voices], "voice_sampling": "each voice once, then engine-balanced", "noise_kinds": list(NOISE_KINDS),
