@@ -34,8 +34,11 @@ def run_parsed(args) -> int:
     except (TrainingError, RuntimeError, ValueError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 1
+    finished = False
     try:
-        return execute(args, stop_flag=lambda: stop["n"] > 0)
+        rc = execute(args, stop_flag=lambda: stop["n"] > 0)
+        finished = True
+        return rc
     except KeyboardInterrupt:
         print("interrupted; the last checkpoint is kept, continue with --resume", file=sys.stderr)
         return 130
@@ -43,7 +46,23 @@ def run_parsed(args) -> int:
         for sig, handler in previous.items():
             signal.signal(sig, handler)
         if torch.distributed.is_initialized():
-            torch.distributed.destroy_process_group()
+            leave_process_group(wait_for_others=finished)
+
+
+def leave_process_group(wait_for_others: bool) -> None:
+    """Destroy the process group once nothing uses it. The DDP wrappers (their reducers hold the
+    group) are collected first, so the group is not torn down during interpreter shutdown; and a
+    rank that finished waits at a barrier for the others (rank 0 still exports), so no rank closes
+    its connections while a peer is still using them. A rank that failed skips the barrier: torchrun
+    stops the others."""
+    import gc
+
+    import torch.distributed as dist
+
+    gc.collect()
+    if wait_for_others:
+        dist.barrier()
+    dist.destroy_process_group()
 
 
 def main(argv: list[str] | None = None) -> int:

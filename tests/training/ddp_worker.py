@@ -6,6 +6,7 @@ any file each rank tries to write in the run folder, then dumping each rank's fi
 """
 
 import builtins
+import gc
 import io
 import json
 import os
@@ -72,6 +73,9 @@ def main() -> int:
     arrays = {f"{role}/{k}": v.detach().numpy() for role, m in mods.items()
               for k, v in getattr(m, "module", m).state_dict().items()}
     arrays["first_real"] = ToyTask.last["first_real"]
+    del mods
+    ToyTask.last.clear()  # the DDP wrappers hold the (destroyed) process group: free them now, not at exit
+    gc.collect()
     np.savez(out / f"rank{rank}.npz", **arrays)
     (out / f"writes{rank}.json").write_text(json.dumps({"rc": rc, "writes": seen}))
     return rc
