@@ -67,7 +67,7 @@ def test_task_steps_export_and_runtime_load(tmp_path):
         sf.write(tmp_path / "clean" / f"{i}.wav", np.sin(np.arange(32000) * (0.02 + 0.01 * i)) * 0.3, 16000)
         sf.write(tmp_path / "noise" / f"{i}.wav", rng.standard_normal(48000) * 0.1, 48000)
     task = EnhancerTask(clean_dir=tmp_path / "clean", noise_dir=tmp_path / "noise", batch=2, segment_s=0.5,
-                        val_items=2, val_seconds=0.5, model={"hidden": 16, "n_bands": 12})
+                        val_items=2, val_seconds=0.5, model={"hidden": 16, "n_bands": 12, "fine_bins": 0})
     mods = task.build("cpu")
     opts = task.optimisers(mods)
     batch = next(task.batches(0, 1, 0))

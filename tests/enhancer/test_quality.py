@@ -16,7 +16,7 @@ from .conftest import band_energy, si_sdr, speech_like
 
 @pytest.mark.xfail(strict=True, reason="known limit of the shipped model: strong synthetic fricatives (noise "
                    "bursts at 3-16 kHz, louder than in the TTS training speech) are taken for noise and lose "
-                   "~28 dB above 8 kHz; real sibilants are untested here (README: Known limits)")
+                   "~32 dB above 8 kHz; real sibilants are untested here (README: Known limits)")
 def test_clean_speech_with_strong_fricatives_passes(shipped_model):
     x = speech_like(2.0, seed=0)
     y = StreamingEnhancer(shipped_model).process_offline(x)
