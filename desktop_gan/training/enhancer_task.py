@@ -42,7 +42,7 @@ CONFIG = {
     "snr_db": (-5.0, 20.0), "clean_prob": 0.25, "reverb_prob": 0.2, "level_db": (-38.0, -14.0),
     "speed_prob": 0.0, "speed_range": (0.85, 1.2),
     "val_items": 16, "val_seconds": 3.0, "data_seed": 0,
-    # the shipped model's architecture (stop 19); a fine-tune (``from_model``) takes its model's own
+    # the shipped model's architecture (stop 19); a fine-tune (``from_model``) takes its model's own instead
     "model": {"samplerate": SR, "win": 960, "hop": 480, "n_bands": 40, "hidden": 256, "layers": 2,
               "fine_bins": 96, "fine_hidden": 128},
 }
